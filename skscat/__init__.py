@@ -1,0 +1,8 @@
+"""skscat: interpretable scikit-learn transformers from harmonic analysis."""
+
+from ._base import ShapeWarning
+from .scattering import Scattering2D
+
+__version__ = "0.1.0"
+
+__all__ = ["Scattering2D", "ShapeWarning", "__version__"]

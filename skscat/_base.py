@@ -1,0 +1,294 @@
+"""Machinery shared by every skscat transformer.
+
+One validation path (:meth:`HarmonicTransformer._validate_X`), one batching loop
+(:meth:`HarmonicTransformer._transform_batched`) and one backend choice
+(:func:`skscat.backends.resolve_backend_name`) serve all transforms; a
+transform implements ``_fit_geometry`` (what ``fit`` derives from the
+parameters and ``n_features``) and ``_transform_batch`` (the algorithm on one
+batch of rows).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import warnings
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .backends import BACKEND_NAMES, get_backend, resolve_backend_name
+
+# Working memory a batch may use when ``batch_size="auto"``.
+_BATCH_MEMORY_BYTES = 256 * 2**20
+
+
+class ShapeWarning(UserWarning):
+    """``shape`` was not given and could not be inferred unambiguously."""
+
+
+def _is_dask_array(X) -> bool:
+    mod = sys.modules.get("dask.array")
+    return mod is not None and isinstance(X, mod.Array)
+
+
+def _is_device_array(X) -> bool:
+    mod = sys.modules.get("cupy")
+    return mod is not None and isinstance(X, mod.ndarray)
+
+
+def _progress(iterable, total: int, verbose, desc: str):
+    """Wrap ``iterable`` in a progress bar when ``verbose`` asks for one."""
+    if not verbose or total <= 1:
+        return iterable
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # a plain counter on stderr when tqdm is absent
+
+        def counted():
+            for i, item in enumerate(iterable, 1):
+                yield item
+                print(f"{desc}: batch {i}/{total}", file=sys.stderr, flush=True)
+
+        return counted()
+    return tqdm(iterable, total=total, desc=desc, leave=False)
+
+
+class HarmonicTransformer(TransformerMixin, BaseEstimator):
+    """Base class of skscat's transformers (not for direct use).
+
+    Subclasses declare ``_parameter_constraints`` (extending this class's),
+    and implement ``_fit_geometry(n_features)``, ``_transform_batch(X, backend)``,
+    ``_feature_names()`` and ``_bytes_per_sample()``.
+    """
+
+    _parameter_constraints: dict = {
+        "backend": [StrOptions(set(BACKEND_NAMES))],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+    }
+
+    # -- scikit-learn protocol -------------------------------------------
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.allow_nan = False
+        return tags
+
+    def fit(self, X, y=None):
+        """Validate ``X`` and derive everything that depends on the parameters.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, one flattened signal or image per row.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        self._validate_params()
+        X = self._validate_X(X, reset=True)
+        self.backend_ = resolve_backend_name(self.backend)
+        self._fit_geometry(self.n_features_in_)
+        return self
+
+    def transform(self, X):
+        """Transform ``X`` batch by batch.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One flattened signal or image per row. A CuPy array stays on the
+            GPU with ``backend="cupy"``; a dask array gives a lazy dask array.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features_out_)
+            The features, float32 for float32 input and float64 for float64.
+        """
+        check_is_fitted(self)
+        if _is_dask_array(X):
+            return self._transform_dask(X)
+        X = self._validate_X(X, reset=False)
+        return self._transform_batched(X)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output features, one per coordinate, by path.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored: the names depend on the transform's parameters only.
+
+        Returns
+        -------
+        names : ndarray of str objects
+        """
+        check_is_fitted(self)
+        return np.asarray(self._feature_names(), dtype=object)
+
+    # -- shared machinery -------------------------------------------------
+    def _validate_X(self, X, *, reset: bool):
+        """The one validation path: 2-D, finite, numeric, real; float32/64 kept."""
+        if _is_device_array(X):
+            return self._validate_device_X(X, reset=reset)
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            accept_sparse=False,
+            dtype=[np.float32, np.float64],
+            ensure_2d=True,
+            ensure_all_finite=True,
+        )
+        return X
+
+    def _validate_device_X(self, X, *, reset: bool):
+        """Validation of a CuPy array without moving it to the host."""
+        if X.ndim != 2:
+            raise ValueError(
+                f"Expected a 2-D array of shape (n_samples, n_features), got {X.ndim}-D."
+            )
+        if X.dtype.kind == "c":
+            raise ValueError("Complex data not supported; pass the real part (X.real).")
+        if X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float32)
+        if X.shape[0] == 0:
+            raise ValueError("Found array with 0 sample(s); at least 1 is required.")
+        if not bool(X.size == 0 or self._device_all_finite(X)):
+            raise ValueError("Input X contains NaN or infinity.")
+        if reset:
+            self.n_features_in_ = X.shape[1]
+        elif X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        return X
+
+    @staticmethod
+    def _device_all_finite(X) -> bool:
+        import cupy
+
+        return bool(cupy.isfinite(X).all())
+
+    def _resolve_batch_size(self, n_samples: int) -> int:
+        if self.batch_size != "auto":
+            return int(self.batch_size)
+        per_sample = max(1, int(self._bytes_per_sample()))
+        return int(max(1, min(n_samples, _BATCH_MEMORY_BYTES // per_sample)))
+
+    def _transform_batched(self, X):
+        """The one batching loop: memory bounded by ``batch_size`` rows at a time."""
+        backend = get_backend(self.backend_, n_jobs=self.n_jobs)
+        n_samples = X.shape[0]
+        on_device = _is_device_array(X)
+        batch = self._resolve_batch_size(n_samples)
+        starts = range(0, n_samples, batch)
+        out = None
+        n_batches = math.ceil(n_samples / batch)
+        for start in _progress(starts, n_batches, self.verbose, type(self).__name__):
+            stop = min(start + batch, n_samples)
+            Y = self._transform_batch(backend.asarray(X[start:stop]), backend)
+            if out is None:
+                empty = backend.empty if on_device else np.empty
+                out = empty((n_samples, Y.shape[1]), dtype=Y.dtype)
+            out[start:stop] = Y if on_device else backend.to_numpy(Y)
+        return out
+
+    def _transform_dask(self, X):
+        """Lazy transform of a dask array chunked by rows (``map_blocks``)."""
+        import dask.array as da
+
+        if X.ndim != 2:
+            raise ValueError(f"Expected a 2-D dask array, got {X.ndim}-D.")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        if X.numblocks[1] != 1:
+            X = X.rechunk({1: -1})
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float32
+        return da.map_blocks(
+            _transform_block,
+            X,
+            self,
+            dtype=dtype,
+            chunks=(X.chunks[0], (self.n_features_out_,)),
+            meta=np.empty((0, 0), dtype=dtype),
+        )
+
+    # -- for subclasses ---------------------------------------------------
+    def _fit_geometry(self, n_features: int) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _transform_batch(self, X, backend):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _feature_names(self) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _bytes_per_sample(self) -> int:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def _transform_block(block, estimator):
+    return estimator.transform(block)
+
+
+def infer_image_shape(n_features: int, shape, owner: str) -> tuple[int, int]:
+    """Resolve a 2-D transform's ``shape`` parameter against ``n_features``.
+
+    ``None`` takes a square image when ``n_features`` is a perfect square and
+    otherwise a ``1 x n_features`` image, with a :class:`ShapeWarning` telling
+    the user to pass ``shape``. An explicit shape must match ``n_features``.
+    """
+    if shape is None:
+        side = math.isqrt(n_features)
+        if side * side == n_features:
+            return side, side
+        warnings.warn(
+            f"{owner}: n_features={n_features} is not a perfect square, so each row is "
+            f"treated as an image of shape (1, {n_features}); pass shape=(H, W) "
+            "with H * W == n_features to say how the rows are laid out.",
+            ShapeWarning,
+            stacklevel=3,
+        )
+        return 1, n_features
+    H, W = (int(s) for s in shape)
+    if H * W != n_features:
+        raise ValueError(
+            f"{owner}: shape={tuple(shape)} holds {H * W} pixels but X has "
+            f"{n_features} features per row; pass shape=(H, W) with H * W == n_features."
+        )
+    return H, W
+
+
+def validate_shape_param(shape, ndim: int, owner: str):
+    """Check a ``shape`` hyper-parameter: None, or ``ndim`` positive integers."""
+    if shape is None:
+        return None
+    if ndim == 1 and isinstance(shape, Integral):
+        shape = (shape,)
+    try:
+        values = tuple(shape)
+    except TypeError:
+        values = None
+    if (
+        values is None
+        or len(values) != ndim
+        or not all(isinstance(v, Integral | np.integer) and v > 0 for v in values)
+    ):
+        raise ValueError(
+            f"{owner}: shape must be None or {ndim} positive integer(s), got {shape!r}."
+        )
+    return tuple(int(v) for v in values)

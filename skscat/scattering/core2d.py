@@ -1,0 +1,72 @@
+"""The 2-D scattering cascade, written once against the backend operations.
+
+Python loops run over scales only; every operation is batched over samples and
+orientations (and, at order 2, over both orientations of the path).
+"""
+
+from __future__ import annotations
+
+from ..filters.morlet2d import FilterBank2D
+from ._paths2d import channel_index_2d
+
+
+def scattering2d(
+    x,
+    backend,
+    bank: FilterBank2D,
+    *,
+    max_order: int,
+    pad_width: tuple,
+    out_hw: tuple,
+    average: bool,
+    out,
+):
+    """Scattering coefficients of a batch of images, written into ``out``.
+
+    Parameters
+    ----------
+    x : array of shape (n, H, W)
+        Real images (backend array).
+    backend : backend instance
+        Supplies ``pad_reflect``, ``fft``, ``ifft``, ``ifft_real``,
+        ``filter_subsample`` and ``modulus``.
+    bank : FilterBank2D
+        Fourier filters on the padded grid.
+    max_order : {1, 2}
+    pad_width : ((top, bottom), (left, right))
+        Reflect padding to the bank's grid.
+    out_hw : (h, w)
+        Output positions per path; the first row and column of the
+        sub-sampled grid belong to the padding and are skipped.
+    average : bool
+        Mean over positions instead of the spatial map.
+    out : array of shape (n, n_paths, h, w) or (n, n_paths)
+        Receives the coefficients, channels in Kymatio's order.
+    """
+    J, L = bank.J, bank.L
+    h, w = out_hw
+    index = channel_index_2d(J, L, max_order)
+    ops = backend
+
+    def lowpass(U_hat, res):
+        S = ops.ifft_real(ops.filter_subsample(U_hat, bank.phi[res], 2 ** (J - res), 2), 2)
+        S = S[..., 1 : 1 + h, 1 : 1 + w]
+        return S.mean(axis=(-2, -1)) if average else S
+
+    def wavelet_modulus(U_hat, j, res):
+        W = ops.filter_subsample(U_hat, bank.psi[j][res], 2 ** (j - res), 2)
+        return ops.fft(ops.modulus(ops.ifft(W, 2)), 2)
+
+    n = x.shape[0]
+    U0 = ops.fft(ops.pad_reflect(x, pad_width, 2), 2)
+    out[:, 0] = lowpass(U0, 0)
+    for j1 in range(J):
+        U1 = wavelet_modulus(U0, j1, 0)  # (n, L, ...)
+        out[:, index[(j1,)]] = lowpass(U1, j1)
+        if max_order < 2:
+            continue
+        for j2 in range(j1 + 1, J):
+            U2 = wavelet_modulus(U1, j2, j1)  # (n, L, L, ...)
+            S2 = lowpass(U2, j2)
+            out[:, index[(j1, j2)]] = S2.reshape((n, L * L) + S2.shape[3:])
+    return out

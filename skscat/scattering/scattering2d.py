@@ -1,0 +1,177 @@
+"""Scattering2D: the scikit-learn transformer around the 2-D cascade."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils._param_validation import Interval
+
+from .._base import HarmonicTransformer, infer_image_shape, validate_shape_param
+from ..filters.morlet2d import morlet_filter_bank_2d
+from ._paths2d import path_name, scattering2d_paths
+from .core2d import scattering2d
+
+
+def padded_size(n: int, J: int) -> int:
+    """Kymatio's padded length: at least ``2**J`` of margin, a multiple of ``2**J``."""
+    return ((n + 2**J) // 2**J + 1) * 2**J
+
+
+class Scattering2D(HarmonicTransformer):
+    """2-D wavelet scattering transform of images, as a scikit-learn transformer.
+
+    Each row of ``X`` is an image flattened in C order. The transform cascades
+    Morlet wavelet transforms and moduli,
+    ``S x = {x * phi_J, |x * psi_l1| * phi_J, ||x * psi_l1| * psi_l2| * phi_J}``
+    with ``j2 > j1``, sub-sampled by ``2**J``. The result is invariant to
+    translations smaller than ``2**J``, stable to small deformations, and each
+    coordinate is one path (scales and orientations) at one position. With the
+    default options the coefficients equal Kymatio 0.3's ``Scattering2D``.
+
+    Parameters
+    ----------
+    J : int, default=2
+        Number of dyadic scales; the averaging window is ``2**J`` pixels.
+    L : int, default=8
+        Number of wavelet orientations in ``[0, pi)``.
+    shape : tuple of int (H, W) or None, default=None
+        Image shape. ``None`` infers a square image when ``n_features`` is a
+        perfect square and otherwise one row of ``n_features`` pixels (with a
+        :class:`~skscat.ShapeWarning`).
+    max_order : {1, 2}, default=2
+        Highest scattering order.
+    average : bool, default=False
+        If True, one value per path (the mean over positions) instead of the
+        ``(H // 2**J, W // 2**J)`` map of each path.
+    backend : {"auto", "numpy"}, default="auto"
+        Array backend; ``"auto"`` takes the fastest available on this machine.
+        All give the same numbers to floating-point tolerance.
+    batch_size : int or "auto", default="auto"
+        Rows transformed at a time; ``"auto"`` keeps a batch's working memory
+        near 256 MiB. Memory is bounded by it whatever ``n_samples`` is.
+    n_jobs : int or None, default=None
+        Threads for FFTs and kernels (``-1``: all cores). Results do not
+        depend on it.
+    verbose : bool or int, default=False
+        Show a progress bar over batches.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of pixels per image seen at ``fit``.
+    shape_ : tuple of int
+        Image shape used (given or inferred).
+    padded_shape_ : tuple of int
+        Grid the image is reflect-padded to before filtering.
+    output_shape_ : tuple of int
+        Positions per path, ``(max(H // 2**J, 1), max(W // 2**J, 1))``.
+    n_paths_ : int
+        Number of paths, ``1 + J L + L**2 J (J - 1) / 2`` at order 2.
+    n_features_out_ : int
+        Number of output features.
+    backend_ : str
+        Backend actually used.
+    filters_ : FilterBank2D
+        The Fourier filter bank (from the module-level cache, never pickled).
+
+    See Also
+    --------
+    Scattering1D : Scattering of time series.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skscat import Scattering2D
+    >>> X = np.random.default_rng(0).standard_normal((5, 28 * 28))
+    >>> S = Scattering2D(J=2, shape=(28, 28)).fit(X)
+    >>> S.transform(X).shape
+    (5, 3969)
+    >>> S.get_feature_names_out()[1]
+    'order0_y=0_x=1'
+    """
+
+    _parameter_constraints: dict = {
+        **HarmonicTransformer._parameter_constraints,
+        "J": [Interval(Integral, 1, None, closed="left")],
+        "L": [Interval(Integral, 1, None, closed="left")],
+        "shape": [None, tuple, list, np.ndarray],
+        "max_order": [Interval(Integral, 1, 2, closed="both")],
+        "average": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        J=2,
+        L=8,
+        shape=None,
+        max_order=2,
+        average=False,
+        backend="auto",
+        batch_size="auto",
+        n_jobs=None,
+        verbose=False,
+    ):
+        self.J = J
+        self.L = L
+        self.shape = shape
+        self.max_order = max_order
+        self.average = average
+        self.backend = backend
+        self.batch_size = batch_size
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    # -- geometry ---------------------------------------------------------
+    def _fit_geometry(self, n_features: int) -> None:
+        shape = validate_shape_param(self.shape, 2, type(self).__name__)
+        H, W = infer_image_shape(n_features, shape, type(self).__name__)
+        self.shape_ = (H, W)
+        self.padded_shape_ = (padded_size(H, self.J), padded_size(W, self.J))
+        self.output_shape_ = (max(H // 2**self.J, 1), max(W // 2**self.J, 1))
+        self.n_paths_ = len(scattering2d_paths(self.J, self.L, self.max_order))
+        per_path = 1 if self.average else self.output_shape_[0] * self.output_shape_[1]
+        self.n_features_out_ = self.n_paths_ * per_path
+
+    @property
+    def filters_(self):
+        """The Fourier filter bank on the padded grid (float64, cached)."""
+        return morlet_filter_bank_2d(*self.padded_shape_, self.J, self.L, "float64")
+
+    def _bytes_per_sample(self) -> int:
+        Mp, Np = self.padded_shape_
+        complex_bytes = 16  # budget for float64; float32 uses half
+        stage1 = 3 * self.L * Mp * Np
+        stage2 = 3 * self.L * self.L * (Mp // 2) * (Np // 2) if self.max_order > 1 else 0
+        return complex_bytes * (Mp * Np + max(stage1, stage2))
+
+    # -- transform --------------------------------------------------------
+    def _transform_batch(self, X, backend):
+        dtype = X.dtype
+        H, W = self.shape_
+        Mp, Np = self.padded_shape_
+        bank = morlet_filter_bank_2d(Mp, Np, self.J, self.L, np.dtype(dtype).name)
+        bank = backend.prepare_bank(bank) if hasattr(backend, "prepare_bank") else bank
+        pad_width = (((Mp - H) // 2, (Mp - H + 1) // 2), ((Np - W) // 2, (Np - W + 1) // 2))
+        n = X.shape[0]
+        out_shape = (n, self.n_paths_) if self.average else (n, self.n_paths_, *self.output_shape_)
+        out = backend.empty(out_shape, dtype)
+        scattering2d(
+            X.reshape(n, H, W),
+            backend,
+            bank,
+            max_order=self.max_order,
+            pad_width=pad_width,
+            out_hw=self.output_shape_,
+            average=self.average,
+            out=out,
+        )
+        return out.reshape(n, -1)
+
+    def _feature_names(self) -> list[str]:
+        paths = scattering2d_paths(self.J, self.L, self.max_order)
+        names = [path_name(*p) for p in paths]
+        if self.average:
+            return names
+        h, w = self.output_shape_
+        return [f"{name}_y={y}_x={x}" for name in names for y in range(h) for x in range(w)]
