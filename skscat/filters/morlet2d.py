@@ -163,7 +163,9 @@ def _readonly(a: np.ndarray, dtype) -> np.ndarray:
 
 
 @cached_bank
-def morlet_filter_bank_2d(M: int, N: int, J: int, L: int = 8, dtype: str = "float64") -> FilterBank2D:
+def morlet_filter_bank_2d(
+    M: int, N: int, J: int, L: int = 8, dtype: str = "float64"
+) -> FilterBank2D:
     """Build (once per parameter set) the Fourier filters of a 2-D scattering.
 
     Parameters
