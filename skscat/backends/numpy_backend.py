@@ -68,6 +68,52 @@ class NumpyBackend:
         """Real part of the inverse FFT (the signal is real by construction)."""
         return self.ifft(x, ndim).real
 
+    def rfft(self, x, ndim: int):
+        """FFT of a real signal over the last ``ndim`` axes: its half spectrum.
+
+        The last axis keeps ``n // 2 + 1`` frequencies; the others follow from
+        Hermitian symmetry (see :meth:`hermitian_full`).
+        """
+        return scipy.fft.rfftn(x, axes=self._axes(ndim), workers=self.workers)
+
+    def irfft(self, x, n_last: int, ndim: int):
+        """Inverse of :meth:`rfft`: the real signal whose last axis has ``n_last`` samples."""
+        shape = x.shape[x.ndim - ndim : -1] + (n_last,)
+        return scipy.fft.irfftn(x, s=shape, axes=self._axes(ndim), workers=self.workers)
+
+    def hermitian_full(self, x, n_last: int, ndim: int):
+        """Full spectrum of a real signal from its half spectrum (``rfft`` output).
+
+        ``X[k] = conj(X[-k])`` gives the last-axis frequencies above ``n_last // 2``.
+        """
+        n_half = x.shape[-1]
+        idx = (-np.arange(n_half, n_last)) % n_last
+        mirror = np.conj(x[..., idx])
+        # negate every other spatial axis' frequency too: X[-kx, -ky]
+        for axis in range(-ndim, -1):
+            mirror = np.roll(np.flip(mirror, axis=axis), 1, axis=axis)
+        return np.concatenate([x, mirror], axis=-1)
+
+    def filter_subsample_hermitian(self, x, filters, k: int, ndim: int, n_last: int):
+        """:meth:`filter_subsample` of the full spectrum whose half ``x`` is given.
+
+        Plain composition ``filter_subsample(hermitian_full(x), ...)``; the
+        numba backend fuses the expansion, the product and the periodisation.
+        """
+        return self.filter_subsample(self.hermitian_full(x, n_last, ndim), filters, k, ndim)
+
+    def lowpass_hermitian(self, x, phi, k: int, ndim: int, n_last: int):
+        """Half spectrum of the product with a real, symmetric low-pass, periodised.
+
+        ``x`` is the half spectrum of a real signal whose last axis has
+        ``n_last`` samples and ``phi`` a filter with ``phi[-k] == phi[k]``, so
+        the periodised product is again the spectrum of a real signal; its half
+        (for :meth:`irfft` with ``n_last // k`` samples) is returned. Plain
+        composition of :meth:`hermitian_full` and :meth:`filter_subsample`.
+        """
+        y = self.filter_subsample(self.hermitian_full(x, n_last, ndim), phi, k, ndim)
+        return y[..., : (n_last // k) // 2 + 1]
+
     # -- element-wise -----------------------------------------------------
     def filter_subsample(self, x, filters, k: int, ndim: int):
         """Multiply by Fourier filters, then sub-sample by ``k`` in space.

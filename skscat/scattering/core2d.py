@@ -28,8 +28,8 @@ def scattering2d(
     x : array of shape (n, H, W)
         Real images (backend array).
     backend : backend instance
-        Supplies ``pad_reflect``, ``fft``, ``ifft``, ``ifft_real``,
-        ``filter_subsample`` and ``modulus``.
+        Supplies ``pad_reflect``, ``rfft``, ``irfft``, ``ifft``,
+        ``filter_subsample_hermitian``, ``lowpass_hermitian`` and ``modulus``.
     bank : FilterBank2D
         Fourier filters on the padded grid.
     max_order : {1, 2}
@@ -45,20 +45,26 @@ def scattering2d(
     """
     J, L = bank.J, bank.L
     h, w = out_hw
+    N = bank.shape[1]
     index = channel_index_2d(J, L, max_order)
     ops = backend
 
+    # Every signal entering an FFT is real (the padded image, a modulus), so
+    # spectra are half spectra (rfft); the low-pass is real and symmetric in
+    # Fourier, so low-passed spectra stay half spectra and go back by irfft.
     def lowpass(U_hat, res):
-        S = ops.ifft_real(ops.filter_subsample(U_hat, bank.phi[res], 2 ** (J - res), 2), 2)
+        n_res = N // 2**res
+        k = 2 ** (J - res)
+        S = ops.irfft(ops.lowpass_hermitian(U_hat, bank.phi[res], k, 2, n_res), n_res // k, 2)
         S = S[..., 1 : 1 + h, 1 : 1 + w]
         return S.mean(axis=(-2, -1)) if average else S
 
     def wavelet_modulus(U_hat, j, res):
-        W = ops.filter_subsample(U_hat, bank.psi[j][res], 2 ** (j - res), 2)
-        return ops.fft(ops.modulus(ops.ifft(W, 2)), 2)
+        W = ops.filter_subsample_hermitian(U_hat, bank.psi[j][res], 2 ** (j - res), 2, N // 2**res)
+        return ops.rfft(ops.modulus(ops.ifft(W, 2)), 2)
 
     n = x.shape[0]
-    U0 = ops.fft(ops.pad_reflect(x, pad_width, 2), 2)
+    U0 = ops.rfft(ops.pad_reflect(x, pad_width, 2), 2)
     out[:, 0] = lowpass(U0, 0)
     for j1 in range(J):
         U1 = wavelet_modulus(U0, j1, 0)  # (n, L, ...)
