@@ -152,7 +152,17 @@ class HarmonicTransformer(TransformerMixin, BaseEstimator):
         return X
 
     def _validate_device_X(self, X, *, reset: bool):
-        """Validation of a CuPy array without moving it to the host."""
+        """Validation of a CuPy array without moving it to the host.
+
+        Only ``backend="cupy"`` computes on the device; any other backend would
+        need a host copy, which is the user's to make (never hidden here).
+        """
+        if self.backend != "cupy":
+            raise TypeError(
+                f"X is a CuPy (GPU) array but backend={self.backend!r} computes on the CPU. "
+                "Pass backend='cupy' to keep the data on the GPU, or copy it to the host "
+                "first with X.get() (cupy.asnumpy(X))."
+            )
         if X.ndim != 2:
             raise ValueError(
                 f"Expected a 2-D array of shape (n_samples, n_features), got {X.ndim}-D."
