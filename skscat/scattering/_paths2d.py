@@ -50,9 +50,16 @@ def channel_index_2d(J: int, L: int, max_order: int) -> dict:
     return index
 
 
-def path_name(order: int, js: tuple, thetas: tuple) -> str:
-    """``order0``, ``order1_j1=0_theta1=3``, ``order2_j1=0_theta1=3_j2=1_theta2=5``."""
+def path_name(order: int, js: tuple, thetas: tuple, alphas: tuple | None = None) -> str:
+    """``order0``, ``order1_j1=0_theta1=3``, ``order2_j1=0_theta1=3_j2=1_theta2=5``.
+
+    With phase indices ``alphas`` (phase-aware scattering) each step also says
+    its phase: ``order1_j1=0_theta1=3_alpha1=2``.
+    """
     parts = [f"order{order}"]
     for i, (j, t) in enumerate(zip(js, thetas, strict=True), 1):
-        parts.append(f"j{i}={j}_theta{i}={t}")
+        step = f"j{i}={j}_theta{i}={t}"
+        if alphas is not None:
+            step += f"_alpha{i}={alphas[i - 1]}"
+        parts.append(step)
     return "_".join(parts)

@@ -7,6 +7,7 @@ orientations (and, at order 2, over both orientations of the path).
 from __future__ import annotations
 
 from ..filters.morlet2d import FilterBank2D
+from ._nonlinearities import rectify
 from ._paths2d import channel_index_2d
 
 
@@ -20,6 +21,9 @@ def scattering2d(
     out_hw: tuple,
     average: bool,
     out,
+    nonlinearity: str = "modulus",
+    n_phases: int = 1,
+    tape: dict | None = None,
 ):
     """Scattering coefficients of a batch of images, written into ``out``.
 
@@ -42,11 +46,23 @@ def scattering2d(
         Mean over positions instead of the spatial map.
     out : array of shape (n, n_paths, h, w) or (n, n_paths)
         Receives the coefficients, channels in Kymatio's order.
+    nonlinearity : {"modulus", "relu"}, default="modulus"
+        ``"relu"`` replaces ``|z|`` by ``max(Re(exp(i alpha) z), 0)`` over
+        ``n_phases`` phases, so every wavelet gives ``L * n_phases`` channels
+        (orientation-major, phase-minor).
+    n_phases : int, default=1
+        Number of phases of ``"relu"``.
+    tape : dict or None
+        If given, receives the complex wavelet coefficients before the
+        non-linearity, ``tape[(j1,)]`` of shape ``(n, L, ...)`` and
+        ``tape[(j1, j2)]`` of shape ``(n, K, L, ...)`` with ``K`` channels per
+        wavelet; :mod:`skscat.gradients` back-propagates through them.
     """
     J, L = bank.J, bank.L
     h, w = out_hw
     N = bank.shape[1]
-    index = channel_index_2d(J, L, max_order)
+    K = L * n_phases if nonlinearity == "relu" else L
+    index = channel_index_2d(J, K, max_order)
     ops = backend
 
     # Every signal entering an FFT is real (the padded image, a modulus), so
@@ -59,20 +75,23 @@ def scattering2d(
         S = S[..., 1 : 1 + h, 1 : 1 + w]
         return S.mean(axis=(-2, -1)) if average else S
 
-    def wavelet_modulus(U_hat, j, res):
+    def wavelet_modulus(U_hat, j, res, key):
         W = ops.filter_subsample_hermitian(U_hat, bank.psi[j][res], 2 ** (j - res), 2, N // 2**res)
-        return ops.rfft(ops.modulus(ops.ifft(W, 2)), 2)
+        W = ops.ifft(W, 2)
+        if tape is not None:
+            tape[key] = W
+        return ops.rfft(rectify(W, nonlinearity, n_phases, 2, ops), 2)
 
     n = x.shape[0]
     U0 = ops.rfft(ops.pad_reflect(x, pad_width, 2), 2)
     out[:, 0] = lowpass(U0, 0)
     for j1 in range(J):
-        U1 = wavelet_modulus(U0, j1, 0)  # (n, L, ...)
+        U1 = wavelet_modulus(U0, j1, 0, (j1,))  # (n, K, ...)
         out[:, index[(j1,)]] = lowpass(U1, j1)
         if max_order < 2:
             continue
         for j2 in range(j1 + 1, J):
-            U2 = wavelet_modulus(U1, j2, j1)  # (n, L, L, ...)
+            U2 = wavelet_modulus(U1, j2, j1, (j1, j2))  # (n, K, K, ...)
             S2 = lowpass(U2, j2)
-            out[:, index[(j1, j2)]] = S2.reshape((n, L * L) + S2.shape[3:])
+            out[:, index[(j1, j2)]] = S2.reshape((n, K * K) + S2.shape[3:])
     return out

@@ -1,0 +1,68 @@
+"""Point-wise non-linearities of the scattering cascades.
+
+``modulus`` is the backend's own operation. ``phase_relu`` is the rectifier
+acting on the phase (seed: "Rectifiers act on phase"): for a complex wavelet
+coefficient ``z = x * psi_lambda`` and ``A`` phases ``alpha_a = 2 pi a / A``,
+
+    U(alpha_a) = max(Re(exp(i alpha_a) z), 0) = max(x * Re(exp(i alpha_a) psi_lambda), 0),
+
+the rectified response to the real wavelet of phase ``alpha_a``. Its discrete
+Fourier transform along ``alpha`` is ``gamma_hat(k) |z| exp(i k phase(z))`` (up to
+aliasing of the harmonics ``k + m A``), with ``gamma(alpha) = max(cos alpha, 0)``,
+``gamma_hat(0) = 1 / pi``, ``gamma_hat(+-1) = 1 / 4``, ``gamma_hat(k) = 0`` for odd
+``|k| >= 3``: the rectifier computes phase harmonics.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+NONLINEARITIES = ("modulus", "relu")
+
+
+def phase_angles(n_phases: int) -> np.ndarray:
+    """The phases ``alpha_a = 2 pi a / n_phases``, radians."""
+    return 2.0 * np.pi * np.arange(n_phases) / n_phases
+
+
+def phase_rotations(n_phases: int, xp=np, dtype=np.complex128):
+    """``exp(i alpha_a)`` for every phase, shape ``(n_phases,)``."""
+    return xp.asarray(np.exp(1j * phase_angles(n_phases)), dtype=dtype)
+
+
+def phase_relu(z, n_phases: int, ndim: int, backend=None):
+    """Rectified real parts ``max(Re(exp(i alpha_a) z), 0)`` over ``n_phases`` phases.
+
+    Parameters
+    ----------
+    z : complex array of shape ``(..., K, *S)``
+        Wavelet coefficients; ``S`` are the ``ndim`` spatial axes and ``K`` the
+        filter (orientation) axis.
+    n_phases : int
+        Number of phases ``A``.
+    ndim : int
+        Number of spatial axes.
+    backend : backend instance or None
+        Supplies the array module ``xp`` (NumPy when None). A backend with its
+        own ``phase_relu(z, n_phases, ndim)`` kernel is used instead.
+
+    Returns
+    -------
+    u : real array of shape ``(..., K * A, *S)``
+        Channel ``t * A + a`` is filter ``t`` at phase ``a``.
+    """
+    if backend is not None and hasattr(backend, "phase_relu"):
+        return backend.phase_relu(z, n_phases, ndim)
+    xp = getattr(backend, "xp", np)
+    rot = phase_rotations(n_phases, xp, z.dtype).reshape((n_phases,) + (1,) * ndim)
+    u = (z[(..., None) + (slice(None),) * ndim] * rot).real
+    u = xp.maximum(u, 0)
+    lead = z.shape[: z.ndim - ndim - 1]
+    return u.reshape(lead + (z.shape[-ndim - 1] * n_phases,) + z.shape[z.ndim - ndim :])
+
+
+def rectify(z, nonlinearity: str, n_phases: int, ndim: int, backend):
+    """Apply the cascade's non-linearity: the modulus, or the ReLU over phases."""
+    if nonlinearity == "relu":
+        return phase_relu(z, n_phases, ndim, backend)
+    return backend.modulus(z)
