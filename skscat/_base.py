@@ -10,6 +10,7 @@ batch of rows).
 
 from __future__ import annotations
 
+import copy
 import math
 import sys
 import warnings
@@ -215,7 +216,16 @@ class HarmonicTransformer(TransformerMixin, BaseEstimator):
         return out
 
     def _transform_dask(self, X):
-        """Lazy transform of a dask array chunked by rows (``map_blocks``)."""
+        """Lazy transform of a dask array chunked by rows (``map_blocks``).
+
+        The fitted estimator enters the graph once, as a single
+        ``dask.delayed`` node that every row block refers to, so a
+        distributed scheduler ships it to each worker once, not once per
+        block. Column chunks are merged first (a row must be whole); the
+        estimator must have been fitted (``fit`` on a sample or on the
+        in-memory data) before.
+        """
+        import dask
         import dask.array as da
 
         if X.ndim != 2:
@@ -228,10 +238,12 @@ class HarmonicTransformer(TransformerMixin, BaseEstimator):
         if X.numblocks[1] != 1:
             X = X.rechunk({1: -1})
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float32
+        # A snapshot: refitting ``self`` later does not change this lazy result.
+        estimator = dask.delayed(copy.deepcopy(self), pure=True)
         return da.map_blocks(
             _transform_block,
             X,
-            self,
+            estimator,
             dtype=dtype,
             chunks=(X.chunks[0], (self.n_features_out_,)),
             meta=np.empty((0, 0), dtype=dtype),
