@@ -1,10 +1,12 @@
 """The CuPy (CUDA GPU) backend.
 
 The same operations as :mod:`skscat.backends.numpy_backend`, on the GPU:
-FFTs with ``cupyx.scipy.fft`` and cuFFT plans cached per shape, fused
-``RawKernel``\\ s (:mod:`skscat.backends._cuda_kernels`) for the filter product
-with Fourier periodisation and for the modulus, filter banks uploaded once per
-bank and device.
+FFTs with ``cupyx.scipy.fft`` (cuFFT plans cached per shape, dtype and axes
+by CuPy's plan cache, per thread and device); fused ``RawKernel`` kernels
+(:mod:`skscat.backends._cuda_kernels`) for the filter product with Fourier
+periodisation (from a full or a half spectrum), the modulus and the
+rectifier over phases; filter banks uploaded once per bank and device
+(:meth:`CupyBackend.prepare_bank`).
 
 The array module is a parameter: ``CupyBackend(xp=numpy)`` runs everything
 except the device code on NumPy, each fused kernel replaced by its NumPy
@@ -12,8 +14,9 @@ reference (same arguments, same index arithmetic). That stand-in is how CI,
 which has no GPU, runs this backend's code path against the numpy backend.
 
 ``backend="cupy"`` is never chosen by ``"auto"`` (it changes the output type).
-Without CuPy, or without a CUDA device and driver, :meth:`CupyBackend.check_available`
-raises a clear ImportError / RuntimeError when the estimator is fitted.
+Without CuPy, or without a CUDA device and driver,
+:meth:`CupyBackend.check_available` raises a clear ImportError / RuntimeError
+when the estimator is fitted; there is no silent fall-back to the CPU.
 """
 
 from __future__ import annotations
@@ -212,7 +215,9 @@ class CupyBackend:
         return _device_banks.get(key, upload)
 
     def _upload_bank(self, bank):
-        asarray = self.xp.ascontiguousarray
+        def asarray(a):  # contiguous on the host, then one copy to the device
+            return self.xp.asarray(np.ascontiguousarray(a))
+
         if dataclasses.is_dataclass(bank) and not isinstance(bank, type):
             changes = {
                 f.name: _to_device_tree(getattr(bank, f.name), asarray)

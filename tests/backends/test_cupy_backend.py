@@ -353,6 +353,41 @@ def test_scattering2d_standin_inferred_shapes(cupy_standin):
         assert relative_error(got, expected) <= 1e-12
 
 
+def _scattering1d():
+    """``Scattering1D`` where this build has it (added alongside this backend)."""
+    import skscat.scattering
+
+    cls = getattr(skscat.scattering, "Scattering1D", None)
+    if cls is None:
+        pytest.skip("this build has no Scattering1D")
+    return cls
+
+
+SCATTERING1D_CASES = [
+    # (N, J, Q, T, average)
+    (256, 4, 1, None, True),
+    (300, 5, (4, 1), None, True),
+    (128, 3, 2, 0, True),
+    (100, 4, 1, None, False),
+]
+
+
+@pytest.mark.parametrize("N, J, Q, T, average", SCATTERING1D_CASES)
+@pytest.mark.parametrize("dtype, tol", [(np.float32, 1e-5), (np.float64, 1e-12)])
+def test_scattering1d_standin_matches_numpy(
+    cupy_standin, launches, N, J, Q, T, average, dtype, tol
+):
+    Scattering1D = _scattering1d()
+    X = np.random.default_rng(N + J).standard_normal((5, N)).astype(dtype)
+    params = dict(J=J, Q=Q, T=T, average=average, batch_size=2)
+    expected = Scattering1D(backend="numpy", **params).fit_transform(X)
+    got = Scattering1D(backend="cupy", **params).fit_transform(X)
+    assert type(got) is np.ndarray and got.dtype == dtype
+    assert got.shape == expected.shape
+    assert relative_error(got, expected) <= tol
+    assert "modulus" in launches
+
+
 def test_direct_transform_batch_on_the_standin():
     """An estimator's ``_transform_batch`` runs on a backend instance as given."""
     rng = np.random.default_rng(5)
@@ -761,6 +796,19 @@ def test_gpu_scattering2d_relu_and_phase_ops_match_numpy():
             cupy.asnumpy(CupyBackend().phase_harmonic(cupy.asarray(z), k)),
             NumpyBackend().phase_harmonic(z, k), rtol=1e-4, atol=1e-5,
         )  # fmt: skip
+
+
+@gpu
+@requires_gpu
+@pytest.mark.parametrize("N, J, Q, T, average", SCATTERING1D_CASES)
+def test_gpu_scattering1d_matches_numpy(N, J, Q, T, average):
+    Scattering1D = _scattering1d()
+    X = np.random.default_rng(N + J).standard_normal((7, N)).astype(np.float32)
+    params = dict(J=J, Q=Q, T=T, average=average, batch_size=3)
+    expected = Scattering1D(backend="numpy", **params).fit_transform(X)
+    got = Scattering1D(backend="cupy", **params).fit_transform(X)
+    assert type(got) is np.ndarray
+    assert relative_error(got, expected) <= 1e-4
 
 
 @gpu
