@@ -130,17 +130,22 @@ def mean_adjoint(backend, g, shape: tuple):
 
 
 # -- point-wise non-linearities -----------------------------------------------------
-def unit_phase(backend, z):
-    """``z / |z|``, with ``0`` where ``z == 0`` (the subgradient convention)."""
+def _inverse_modulus(backend, z):
+    """``1 / |z|``, with ``0`` where ``z == 0``."""
     xp = _xp(backend)
     r = xp.abs(z)
-    safe = xp.where(r > 0, r, 1)
-    return xp.where(r > 0, z / safe, 0)
+    with np.errstate(divide="ignore"):
+        return xp.where(r > 0, 1 / r, 0).astype(r.dtype, copy=False)
+
+
+def unit_phase(backend, z):
+    """``z / |z|``, with ``0`` where ``z == 0`` (the subgradient convention)."""
+    return z * _inverse_modulus(backend, z)
 
 
 def modulus_adjoint(backend, g, z):
     """Adjoint of the Jacobian of ``|z|`` at ``z``: ``g * z / |z|`` (``0`` at ``z = 0``)."""
-    return g * unit_phase(backend, z)
+    return (g * _inverse_modulus(backend, z)) * z
 
 
 def phase_relu_adjoint(backend, g, z, n_phases: int, ndim: int):
