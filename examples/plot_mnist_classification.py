@@ -1,7 +1,7 @@
 """
-==============================================================
+===============================================================
 Digit classification: scattering + SVM, LDA, nearest class mean
-==============================================================
+===============================================================
 
 Scattering coefficients are translation invariant and stable to small
 deformations, so a simple classifier on top of them does much better than

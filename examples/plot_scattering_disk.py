@@ -1,7 +1,7 @@
 """
-=========================================
+==========================================
 The scattering disk: a digit, path by path
-=========================================
+==========================================
 
 A *scattering path* is a sequence of wavelets followed by moduli, then a
 local average. With :math:`\\lambda = (j, \\theta)` a scale and an

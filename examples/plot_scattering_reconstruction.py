@@ -1,7 +1,7 @@
 """
-=====================================================
+=======================================================
 Reconstructing a digit from its scattering coefficients
-=====================================================
+=======================================================
 
 How much of an image do its scattering coefficients keep? We look for an
 image ``x`` whose coefficients equal those of a digit,
