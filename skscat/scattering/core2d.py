@@ -6,6 +6,7 @@ orientations (and, at order 2, over both orientations of the path).
 
 from __future__ import annotations
 
+from ..filters.lowpass_matrices import lowpass_cost_ratio, lowpass_matrices_2d
 from ..filters.morlet2d import FilterBank2D
 from ._nonlinearities import rectify
 from ._paths2d import channel_index_2d
@@ -33,7 +34,9 @@ def scattering2d(
         Real images (backend array).
     backend : backend instance
         Supplies ``pad_reflect``, ``rfft``, ``irfft``, ``ifft``,
-        ``filter_subsample_hermitian``, ``lowpass_hermitian`` and ``modulus``.
+        ``filter_subsample_hermitian``, ``lowpass_hermitian``, ``modulus``
+        and, if it has it, ``lowpass_spatial`` (the last order's low-pass in
+        space; without it the Fourier low-pass is used throughout).
     bank : FilterBank2D
         Fourier filters on the padded grid.
     max_order : {1, 2}
@@ -60,10 +63,11 @@ def scattering2d(
     """
     J, L = bank.J, bank.L
     h, w = out_hw
-    N = bank.shape[1]
+    M, N = bank.shape
     K = L * n_phases if nonlinearity == "relu" else L
     index = channel_index_2d(J, K, max_order)
     ops = backend
+    dtype = str(bank.phi[0].dtype)
 
     # Every signal entering an FFT is real (the padded image, a modulus), so
     # spectra are half spectra (rfft); the low-pass is real and symmetric in
@@ -75,23 +79,50 @@ def scattering2d(
         S = S[..., 1 : 1 + h, 1 : 1 + w]
         return S.mean(axis=(-2, -1)) if average else S
 
-    def wavelet_modulus(U_hat, j, res, key):
+    # A map whose spectrum no further order needs (the last order) is
+    # low-passed in space instead: the low-pass, periodisation and crop are
+    # separable, so they are two small matrices, ``rows @ u @ cols.T``, fused
+    # with the non-linearity. That skips a forward and an inverse FFT per map;
+    # it is taken where it costs fewer operations than the FFTs (small maps).
+    def spatial_matrices(res):
+        if not hasattr(ops, "lowpass_spatial"):
+            return None
+        kept = (1, 1) if average else (h, w)
+        if lowpass_cost_ratio((M // 2**res, N // 2**res), kept) > 2.0:
+            return None
+        mats = lowpass_matrices_2d(M, N, J, L, res, (h, w), average, dtype)
+        return None if mats is None else tuple(ops.asarray(a) for a in mats)
+
+    def wavelet(U_hat, j, res, key):
         W = ops.filter_subsample_hermitian(U_hat, bank.psi[j][res], 2 ** (j - res), 2, N // 2**res)
         W = ops.ifft(W, 2)
         if tape is not None:
             tape[key] = W
-        return ops.rfft(rectify(W, nonlinearity, n_phases, 2, ops), 2)
+        return W
+
+    def lowpass_last(W, j):
+        """Low-pass of the non-linearity of ``W`` (resolution ``j``), no spectrum kept."""
+        mats = spatial_matrices(j)
+        if mats is None:
+            return lowpass(ops.rfft(rectify(W, nonlinearity, n_phases, 2, ops), 2), j)
+        if nonlinearity == "modulus":
+            S = ops.lowpass_spatial(W, *mats, 2, modulus=True)
+        else:
+            S = ops.lowpass_spatial(rectify(W, nonlinearity, n_phases, 2, ops), *mats, 2)
+        return S[..., 0, 0] if average else S
 
     n = x.shape[0]
     U0 = ops.rfft(ops.pad_reflect(x, pad_width, 2), 2)
     out[:, 0] = lowpass(U0, 0)
     for j1 in range(J):
-        U1 = wavelet_modulus(U0, j1, 0, (j1,))  # (n, K, ...)
-        out[:, index[(j1,)]] = lowpass(U1, j1)
-        if max_order < 2:
+        W1 = wavelet(U0, j1, 0, (j1,))  # (n, K, ...)
+        if max_order < 2 or j1 == J - 1:
+            out[:, index[(j1,)]] = lowpass_last(W1, j1)
             continue
+        U1 = ops.rfft(rectify(W1, nonlinearity, n_phases, 2, ops), 2)
+        del W1
+        out[:, index[(j1,)]] = lowpass(U1, j1)
         for j2 in range(j1 + 1, J):
-            U2 = wavelet_modulus(U1, j2, j1, (j1, j2))  # (n, K, K, ...)
-            S2 = lowpass(U2, j2)
+            S2 = lowpass_last(wavelet(U1, j2, j1, (j1, j2)), j2)  # (n, K, K, ...)
             out[:, index[(j1, j2)]] = S2.reshape((n, K * K) + S2.shape[3:])
     return out
