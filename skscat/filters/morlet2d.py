@@ -33,6 +33,58 @@ def _rotation_quadratic_form(theta: np.ndarray, sigma: float, slant: float) -> n
     return rot @ diag @ np.swapaxes(rot, -1, -2) / (2.0 * sigma * sigma)
 
 
+def _gabor_sums(M, N, sigma, thetas, xi, slant, with_wave=True):
+    """Periodised Gaussian envelopes and Gabor waves, before normalisation.
+
+    Returns ``(wave, envelope)`` of shapes ``(K, M, N)`` (complex128, or None
+    without ``with_wave``) and ``(K, M, N)`` (float64): the sums over the
+    periods ``(ex, ey)`` in ``-2..2`` of ``exp(-q(x, y))`` and of
+    ``exp(-q(x, y) + i xi (x cos theta + y sin theta))`` at ``x + ex M, y + ey N``.
+
+    Only the box where the envelope exceeds ``exp(-_TAIL)`` (relative to its
+    peak) is evaluated in each period; outside it the terms are below
+    ``1e-26`` of the filter's maximum and do not change a double. The
+    exponential is one real ``exp`` per point: the oscillation is separable,
+    ``exp(i kx x) exp(i ky y)``, an outer product of two vectors.
+    """
+    form = _rotation_quadratic_form(thetas, sigma, slant)
+    K = thetas.size
+    envelope = np.zeros((K, M, N), dtype=np.float64)
+    wave = np.zeros((K, M, N), dtype=np.complex128) if with_wave else None
+    for t in range(K):
+        a = form[t, 0, 0]
+        b = form[t, 0, 1] + form[t, 1, 0]
+        c = form[t, 1, 1]
+        det = a * c - 0.25 * b * b
+        # extent of the ellipse q(x, y) <= _TAIL along each axis
+        rx = np.sqrt(_TAIL * c / det)
+        ry = np.sqrt(_TAIL * a / det)
+        kx = xi * np.cos(thetas[t])
+        ky = xi * np.sin(thetas[t])
+        for ex in (-2, -1, 0, 1, 2):
+            x_lo = max(ex * M, int(np.floor(-rx)))
+            x_hi = min(ex * M + M, int(np.ceil(rx)) + 1)
+            if x_lo >= x_hi:
+                continue
+            xx = np.arange(x_lo, x_hi, dtype=np.float64)
+            for ey in (-2, -1, 0, 1, 2):
+                y_lo = max(ey * N, int(np.floor(-ry)))
+                y_hi = min(ey * N + N, int(np.ceil(ry)) + 1)
+                if y_lo >= y_hi:
+                    continue
+                yy = np.arange(y_lo, y_hi, dtype=np.float64)
+                quad = (a * (xx * xx))[:, None] + b * np.outer(xx, yy) + (c * (yy * yy))[None, :]
+                env = np.exp(-quad)
+                rows = slice(x_lo - ex * M, x_hi - ex * M)
+                cols = slice(y_lo - ey * N, y_hi - ey * N)
+                envelope[t, rows, cols] += env
+                if with_wave:
+                    wave[t, rows, cols] += env * np.outer(
+                        np.exp(1j * kx * xx), np.exp(1j * ky * yy)
+                    )
+    return wave, envelope
+
+
 def gabor_2d(
     M: int,
     N: int,
@@ -61,29 +113,10 @@ def gabor_2d(
     gabor : ndarray of shape (K, M, N) or (M, N), complex128
     """
     thetas = np.atleast_1d(np.asarray(theta, dtype=np.float64))
-    form = _rotation_quadratic_form(thetas, sigma, slant)
-    a = form[:, 0, 0][:, None, None]
-    b = (form[:, 0, 1] + form[:, 1, 0])[:, None, None]
-    c = form[:, 1, 1][:, None, None]
-    kx = (xi * np.cos(thetas))[:, None, None]
-    ky = (xi * np.sin(thetas))[:, None, None]
-    lam_min = slant * slant / (2.0 * sigma * sigma) if slant < 1 else 1.0 / (2.0 * sigma * sigma)
-
-    out = np.zeros((thetas.size, M, N), dtype=np.complex128)
-    base_x = np.arange(M, dtype=np.float64)[:, None]
-    base_y = np.arange(N, dtype=np.float64)[None, :]
-    for ex in (-2, -1, 0, 1, 2):
-        dx = 0.0 if ex in (-1, 0) else (ex * M if ex > 0 else (-ex - 1) * M + 1)
-        for ey in (-2, -1, 0, 1, 2):
-            dy = 0.0 if ey in (-1, 0) else (ey * N if ey > 0 else (-ey - 1) * N + 1)
-            if lam_min * (dx * dx + dy * dy) > _TAIL:
-                continue
-            xx = base_x + ex * M
-            yy = base_y + ey * N
-            quad = a * (xx * xx) + b * (xx * yy) + c * (yy * yy)
-            phase = kx * xx + ky * yy
-            out += np.exp(-quad) * (np.cos(phase) + 1j * np.sin(phase))
-    out /= 2.0 * _KYMATIO_PI * sigma * sigma / slant
+    wave, envelope = _gabor_sums(M, N, sigma, thetas, xi, slant, with_wave=xi != 0)
+    out = (envelope.astype(np.complex128) if wave is None else wave) / (
+        2.0 * _KYMATIO_PI * sigma * sigma / slant
+    )
     return out if np.ndim(theta) else out[0]
 
 
@@ -96,10 +129,13 @@ def morlet_2d(
     slant: float = 0.5,
 ) -> np.ndarray:
     """Periodised Morlet wavelets: a Gabor minus ``K`` times its envelope (zero mean)."""
-    wave = gabor_2d(M, N, sigma, theta, xi, slant)
-    envelope = gabor_2d(M, N, sigma, theta, 0.0, slant)
+    thetas = np.atleast_1d(np.asarray(theta, dtype=np.float64))
+    wave, envelope = _gabor_sums(M, N, sigma, thetas, xi, slant)
+    # the ratio of the sums does not depend on the common normalisation
     k = wave.sum(axis=(-2, -1), keepdims=True) / envelope.sum(axis=(-2, -1), keepdims=True)
-    return wave - k * envelope
+    wave -= k * envelope
+    wave *= 1.0 / (2.0 * _KYMATIO_PI * sigma * sigma / slant)
+    return wave if np.ndim(theta) else wave[0]
 
 
 def periodize_fourier(x: np.ndarray, res: int) -> np.ndarray:
@@ -188,10 +224,10 @@ def morlet_filter_bank_2d(
     for j in range(J):
         spatial = morlet_2d(M, N, 0.8 * 2**j, angles, 3.0 / 4.0 * np.pi / 2**j, 4.0 / L)
         # The periodised Morlet is Hermitian up to rounding: its transform is real.
-        fourier = scipy.fft.fft2(spatial).real
+        fourier = scipy.fft.fft2(spatial, workers=-1).real
         n_res = min(j + 1, max(J - 1, 1))
         psi.append(tuple(_readonly(periodize_fourier(fourier, r), dtype) for r in range(n_res)))
-    phi_fourier = scipy.fft.fft2(gabor_2d(M, N, 0.8 * 2 ** (J - 1), 0.0, 0.0)).real
+    phi_fourier = scipy.fft.fft2(gabor_2d(M, N, 0.8 * 2 ** (J - 1), 0.0, 0.0), workers=-1).real
     phi = tuple(_readonly(periodize_fourier(phi_fourier, r), dtype) for r in range(J))
     return FilterBank2D(
         shape=(M, N), J=J, L=L, psi=tuple(psi), phi=phi, angles=_readonly(angles, np.float64)
