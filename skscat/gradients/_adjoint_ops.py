@@ -166,21 +166,28 @@ def phase_relu_adjoint(backend, g, z, n_phases: int, ndim: int):
     return (xp.where(active, g, 0) * xp.conj(rot)).sum(axis=-ndim - 1)
 
 
-def phase_power_adjoint(backend, g, z, k):
+def phase_power_adjoint(backend, g, z, k, zk=None):
     """Adjoint of the Jacobian of the phase power ``[z]^k = |z| exp(i k phase(z))``.
 
     With ``u = z / |z|``, ``d[z]^k = (1 + k)/2 u^(k-1) dz + (1 - k)/2 u^(k+1) conj(dz)``,
     so the adjoint is ``g -> (1 + k)/2 conj(u)^(k-1) g + (1 - k)/2 u^(k+1) conj(g)``.
     At ``z = 0``, ``u := 0`` and ``u^0 := 1``: ``k = 1`` (the identity) and
     ``k = -1`` (the conjugate) keep their exact gradients ``g`` and ``conj(g)``,
-    every other power gets ``0``. ``k`` may be an array
-    broadcasting against ``z`` (one power per channel).
+    every other power gets ``0``. ``k`` may be an array broadcasting against
+    ``z`` (one power per channel). ``zk``, the forward's ``[z]^k`` if the caller
+    has it, saves computing ``u^k``.
     """
     xp = _xp(backend)
-    u = unit_phase(backend, z)
+    inv = _inverse_modulus(backend, z)
+    u = z * inv
+    if np.ndim(k) == 0 and float(k) == int(k) and int(k) not in (-1, 1):
+        k = int(k)
+        uk = zk * inv if zk is not None else _int_power(xp, u, k)
+        u_km1 = uk * xp.conj(u)  # u^(k-1) (|u| = 1, and 0 where z = 0)
+        u_kp1 = uk * u
+        return (1 + k) / 2 * xp.conj(u_km1) * g + (1 - k) / 2 * u_kp1 * xp.conj(g)
     k = xp.asarray(k, dtype=z.real.dtype)
-    nonzero = u != 0
-    # u^m with |u| = 1 is exp(i m phase); use angle to allow non-integer k.
+    nonzero = inv != 0
     phase = xp.angle(u)
 
     def power(m):
@@ -189,6 +196,21 @@ def phase_power_adjoint(backend, g, z, k):
     a = (1 + k) / 2 * xp.conj(power(k - 1))
     b = (1 - k) / 2 * power(k + 1)
     return a * g + b * xp.conj(g)
+
+
+def _int_power(xp, u, k: int):
+    """``u**k`` for a unit-modulus ``u`` (0 stays 0, also for ``k = 0``) by squaring."""
+    if k < 0:
+        u, k = xp.conj(u), -k
+    result = None
+    power = u
+    while k:
+        if k & 1:
+            result = power if result is None else result * power
+        k >>= 1
+        if k:
+            power = power * power
+    return result if result is not None else xp.where(u != 0, 1, 0).astype(u.dtype)
 
 
 def phase_power(backend, z, k):

@@ -13,6 +13,12 @@ from ..backends import get_backend
 # Looked up lazily so that a transform missing from this build is simply absent.
 _HANDLERS = {
     ("skscat.scattering.scattering2d", "Scattering2D"): "skscat.gradients._scattering2d",
+    ("skscat.phase_harmonics.phase_harmonics2d", "PhaseHarmonics2D"): (
+        "skscat.gradients._phase_harmonics"
+    ),
+    ("skscat.phase_harmonics.phase_harmonics1d", "PhaseHarmonics1D"): (
+        "skscat.gradients._phase_harmonics"
+    ),
 }
 
 

@@ -168,3 +168,15 @@ def test_subgradients_at_zero_are_finite_and_defined():
     np.testing.assert_array_equal(adj.phase_power_adjoint(backend, g, z, -1), np.conj(g))
     out = adj.phase_relu_adjoint(backend, np.ones((1, 4, 1)), np.zeros((1, 1, 1), complex), 4, 1)
     assert np.array_equal(out, np.zeros((1, 1, 1)))
+
+
+@pytest.mark.parametrize("k", [0, 2, 4, 8, -3])
+def test_phase_power_adjoint_integer_paths_agree(rng, k):
+    # Integer powers by squaring, from a given [z]^k, and by angles all agree.
+    z, g = crandn(rng, (5, 6)), crandn(rng, (5, 6))
+    z[0, 0] = 0
+    by_squaring = adj.phase_power_adjoint(backend, g, z, k)
+    given = adj.phase_power_adjoint(backend, g, z, k, zk=adj.phase_power(backend, z, k))
+    by_angles = adj.phase_power_adjoint(backend, g, z, np.full((1, 1), float(k)))
+    np.testing.assert_allclose(by_squaring, by_angles, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(given, by_angles, rtol=1e-12, atol=1e-12)

@@ -46,15 +46,14 @@ def test_white_noise_start_has_target_mean_and_variance():
     img = digit() * 7 + 3
     est = Scattering2D(J=1, L=2, shape=img.shape, backend="numpy").fit(img.reshape(1, -1))
     seen = []
-    synthesize(
-        est, img, n_iter=3, random_state=1, callback=lambda x, loss: seen.append(x.copy())
-    )
-    # The first iterate is one L-BFGS step away; rebuild the start itself.
-    rng = np.random.RandomState(1)
-    start = img.mean() + img.std() * rng.standard_normal(img.size)
+    a = synthesize(est, img, n_iter=3, random_state=1, callback=lambda x, loss: seen.append(loss))
+    assert len(seen) == 3
+    # The start is white noise with the target's mean and standard deviation.
+    start = img.mean() + img.std() * np.random.RandomState(1).standard_normal(img.shape)
+    b = synthesize(est, img, n_iter=3, init=start)
+    np.testing.assert_array_equal(a, b)
     assert abs(start.mean() - img.mean()) < 0.2 * img.std()
     assert abs(start.std() / img.std() - 1) < 0.2
-    assert len(seen) == 3
 
 
 def test_random_state_and_init_and_callback_stop():
