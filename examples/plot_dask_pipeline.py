@@ -82,13 +82,16 @@ print(f"accuracy on held-out digits: {accuracy:.3f}")
 # Each chunk is one task. Small chunks spread the work but pay a per-task
 # overhead; large chunks amortise it. Within a chunk, skscat transforms
 # ``batch_size`` rows at a time, so memory stays bounded whatever the chunk.
-chunk_sizes = [50, 200, 800, 3200]
+chunk_sizes = [25, 100, 400, 1600]
 rates = []
 for rows in chunk_sizes:
     lazy = scattering.transform(da.from_array(X_big, chunks=(rows, -1)))
-    start = time.perf_counter()
-    client.compute(lazy).result()
-    rates.append(len(X_big) / (time.perf_counter() - start))
+    best = np.inf
+    for _ in range(3):  # best of 3: timings on a shared machine are noisy
+        start = time.perf_counter()
+        client.compute(lazy).result()
+        best = min(best, time.perf_counter() - start)
+    rates.append(len(X_big) / best)
 client.close()
 cluster.close()
 
@@ -97,10 +100,10 @@ ax0.semilogx(chunk_sizes, rates, "o-")
 ax0.set_xlabel("rows per chunk")
 ax0.set_ylabel("digits per second")
 ax0.set_title("Throughput on a 2-worker local cluster")
-ax1.plot(S_memory[:3].T, lw=2, alpha=0.5, label=["in memory"] + [None] * 2)
-ax1.plot(S[:3].T, "k:", lw=1, label=["on the cluster"] + [None] * 2)
+ax1.plot(S_memory[0], color="C1", lw=3, alpha=0.6, label="in memory")
+ax1.plot(S[0], "k:", lw=1.2, label="on the cluster")
 ax1.set_xlabel("feature (scattering path x position)")
-ax1.set_title("Features of three digits: the same")
+ax1.set_title("Features of one digit: the same")
 ax1.legend()
 fig.tight_layout()
 plt.show()
