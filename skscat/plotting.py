@@ -23,8 +23,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:  # matplotlib is optional
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "complex_to_rgb",
@@ -49,7 +55,7 @@ def _pyplot():
     return plt
 
 
-def complex_to_rgb(z, vmax=None) -> np.ndarray:
+def complex_to_rgb(z: Any, vmax: float | None = None) -> np.ndarray:
     """Colour a complex array: the hue is the phase, the brightness the modulus.
 
     Parameters
@@ -78,7 +84,14 @@ def complex_to_rgb(z, vmax=None) -> np.ndarray:
 # -- filter banks --------------------------------------------------------------
 
 
-def plot_filters_2d(J=3, L=8, *, domain="space", size=None, figsize=None):
+def plot_filters_2d(
+    J: int = 3,
+    L: int = 8,
+    *,
+    domain: str = "space",
+    size: int | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
     """Draw the Morlet 2-D filter bank of a :class:`~skscat.Scattering2D`.
 
     One row per scale ``j`` and one column per orientation ``theta``, plus a
@@ -152,7 +165,14 @@ def plot_filters_2d(J=3, L=8, *, domain="space", size=None, figsize=None):
     return fig
 
 
-def plot_filters_1d(J=6, Q=8, *, N=None, T=None, figsize=(8, 6)):
+def plot_filters_1d(
+    J: int = 6,
+    Q: int = 8,
+    *,
+    N: int | None = None,
+    T: int | None = None,
+    figsize: tuple[float, float] = (8, 6),
+) -> Figure:
     """Draw the Morlet 1-D filter banks of a :class:`~skscat.Scattering1D`.
 
     Three panels: the first-order bank (``Q`` wavelets per octave) and the
@@ -254,7 +274,15 @@ def _direction(angle):
     return math.degrees(math.atan2(-math.cos(angle), math.sin(angle)))
 
 
-def plot_scattering_disk(estimator, x, *, position=None, cmap="viridis", log=False, figsize=None):
+def plot_scattering_disk(
+    estimator: Any,
+    x: Any,
+    *,
+    position: tuple[int, int] | None = None,
+    cmap: str = "viridis",
+    log: bool = False,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
     """Draw the scattering coefficients of one image on frequency disks.
 
     The order-1 disk has one ring per scale ``j1`` (the finest scale, highest
@@ -361,7 +389,13 @@ def plot_scattering_disk(estimator, x, *, position=None, cmap="viridis", log=Fal
     return fig
 
 
-def plot_scattering_maps(estimator, x, *, cmap="magma", figsize=None):
+def plot_scattering_maps(
+    estimator: Any,
+    x: Any,
+    *,
+    cmap: str = "magma",
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
     """Draw the order-1 scattering maps ``|x * psi_{j,theta}| * phi_J`` of one image.
 
     One row per scale ``j``, one column per orientation ``theta``, each map
@@ -425,7 +459,14 @@ def _family(path: str) -> str:
     return head
 
 
-def plot_coefficients_by_path(estimator, X, *, log=True, ax=None, max_labels=40):
+def plot_coefficients_by_path(
+    estimator: Any,
+    X: Any,
+    *,
+    log: bool = True,
+    ax: Axes | None = None,
+    max_labels: int = 40,
+) -> Figure:
     """Bar chart of the mean absolute coefficient of every path (or moment).
 
     Works for any fitted skscat transformer with ``get_feature_names_out``:
@@ -498,7 +539,15 @@ def plot_coefficients_by_path(estimator, X, *, log=True, ax=None, max_labels=40)
 # -- synthesis -------------------------------------------------------------------
 
 
-def plot_synthesis(target, syntheses, *, shape=None, titles=None, losses=None, figsize=None):
+def plot_synthesis(
+    target: Any,
+    syntheses: Any,
+    *,
+    shape: tuple[int, ...] | None = None,
+    titles: Sequence[str] | None = None,
+    losses: Any = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
     """Show a target and one or more syntheses side by side.
 
     Images share one grey scale (the target's range); 1-D signals are drawn
