@@ -153,15 +153,29 @@ def _backward(est, tape, G, backend):
     else:
         gm = Gm
 
-    def lag_cotangent(pos, channels, n_channels):
-        """Spectral cotangent ``g_Q`` of ``Q = F_U conj F_V`` from lagged moments.
+    # Lags live on the grid of their distinct values per axis; a moment at lag
+    # tau is mean_u U(u + tau) conj V(u) = sum_k Q(k) exp(2 i pi k tau / n) / size^2
+    # with Q = F_U conj F_V, so its cotangent spreads onto Q through the
+    # conjugate phase factors: two small matrix products per map, no FFT.
+    lag_values = [np.unique(table.lag[:, d]) for d in range(nd)]
+    lag_index = np.stack(
+        [np.searchsorted(lag_values[d], table.lag[:, d]) for d in range(nd)], axis=1
+    )
+    conj_factors = [
+        xp.asarray(
+            np.exp(-2j * np.pi * ((np.arange(n_d)[:, None] * v[None, :]) % n_d) / n_d)
+        ).astype(cdtype)
+        for n_d, v in zip(spatial, lag_values, strict=True)
+    ]
 
-        The moments are ``mean_u U_c(u + tau) conj V_c(u) = ifft(Q_c)(tau) / size``;
-        their cotangents are scattered onto lag maps, ``g_Q = fft(maps) / size**2``.
-        """
-        maps = xp.zeros((n, n_channels) + spatial, dtype=cdtype)
-        _scatter_add(xp, maps, (every, channels) + tuple(table.lag[pos].T), gm[:, pos])
-        return ops.fft(maps, nd) / (size * size)
+    def lag_cotangent(pos, channels, n_channels):
+        """Spectral cotangent ``g_Q`` of ``Q = F_U conj F_V`` from lagged moments."""
+        grid = xp.zeros((n, n_channels) + tuple(len(v) for v in lag_values), dtype=cdtype)
+        _scatter_add(xp, grid, (every, channels) + tuple(lag_index[pos].T), gm[:, pos])
+        out = xp.matmul(grid, conj_factors[-1].T)  # (..., [T_1,] S_last)
+        if nd == 2:
+            out = xp.matmul(conj_factors[0], out)  # (..., S_1, S_2)
+        return out / (size * size)
 
     gx = 2 * (x - _bcast(mean(x), nd)) * _bcast(g_stats[:, 0], nd) / size
     gX = None
