@@ -13,12 +13,15 @@ dask = pytest.importorskip("dask")
 
 
 def _estimators():
-    """Every data-independent transformer that has landed, with a small input."""
+    """Every transformer that has landed, with a small input."""
     cases = [("Scattering2D", dict(J=2, L=4, shape=(16, 16), backend="numpy"), 256)]
     if hasattr(skscat, "Scattering1D"):
         cases.append(("Scattering1D", dict(J=3, Q=2, shape=64, backend="numpy"), 64))
     if hasattr(skscat, "PhaseHarmonics2D"):
         cases.append(("PhaseHarmonics2D", dict(J=2, L=4, shape=(16, 16), backend="numpy"), 256))
+    if hasattr(skscat, "SparseCoding"):  # learns its dictionary at fit
+        params = dict(n_atoms=12, alpha=0.1, n_epochs=2, random_state=0, backend="numpy")
+        cases.append(("SparseCoding", params, 16))
     return cases
 
 
@@ -102,6 +105,30 @@ def test_dask_transform_before_fit_raises():
 
     with pytest.raises(NotFittedError):
         skscat.Scattering2D(J=1, shape=(8, 8)).transform(da.zeros((2, 64), chunks=(1, -1)))
+
+
+def test_grid_search_with_joblib_process_workers():
+    """n_jobs=2 with joblib's default process backend (loky): estimators are
+    pickled to worker processes and back, filter banks rebuilt there."""
+    joblib = pytest.importorskip("joblib")
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+
+    from skscat.datasets import load_digits_images
+
+    X, y, shape = load_digits_images()
+    X, y = X[:200], y[:200]
+    pipe = make_pipeline(
+        skscat.Scattering2D(shape=shape, backend="numpy"), LogisticRegression(max_iter=200)
+    )
+    grid = {"scattering2d__J": [1, 2], "scattering2d__L": [2, 4]}
+    with joblib.parallel_backend("loky", n_jobs=2):
+        parallel = GridSearchCV(pipe, grid, cv=2, n_jobs=2, error_score="raise").fit(X, y)
+    serial = GridSearchCV(pipe, grid, cv=2, n_jobs=None, error_score="raise").fit(X, y)
+    np.testing.assert_allclose(
+        parallel.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
+    )
 
 
 # -- a pipeline on a local cluster of two worker processes ------------------------

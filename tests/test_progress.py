@@ -9,12 +9,15 @@ import skscat
 
 
 def _transformers():
-    """Every data-independent transformer that has landed, with a small input."""
+    """Every transformer that has landed, with a small input."""
     cases = [("Scattering2D", dict(J=1, L=2, shape=(8, 8), backend="numpy"), 64)]
     if hasattr(skscat, "Scattering1D"):
         cases.append(("Scattering1D", dict(J=2, Q=1, shape=32, backend="numpy"), 32))
     if hasattr(skscat, "PhaseHarmonics2D"):
         cases.append(("PhaseHarmonics2D", dict(J=2, L=2, shape=(16, 16), backend="numpy"), 256))
+    if hasattr(skscat, "SparseCoding"):
+        params = dict(n_atoms=6, alpha=0.1, n_epochs=1, random_state=0, backend="numpy")
+        cases.append(("SparseCoding", params, 8))
     return cases
 
 
@@ -66,3 +69,16 @@ def test_single_batch_is_silent_even_when_verbose(capfd):
     capfd.readouterr()
     est.transform(X)
     assert capfd.readouterr() == ("", "")
+
+
+@pytest.mark.skipif(not hasattr(skscat, "SparseCoding"), reason="SparseCoding has not landed")
+def test_dictionary_learning_progress(capfd):
+    X = np.random.default_rng(0).standard_normal((40, 8))
+    params = dict(n_atoms=6, alpha=0.1, n_epochs=3, random_state=0, backend="numpy")
+    capfd.readouterr()
+    skscat.SparseCoding(**params).fit(X)
+    assert capfd.readouterr() == ("", "")
+    skscat.SparseCoding(**params, verbose=True).fit(X)
+    out, err = capfd.readouterr()
+    assert "SparseCoding" in out + err
+    assert "3" in out + err  # the number of epochs
