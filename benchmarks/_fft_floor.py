@@ -1,0 +1,162 @@
+"""Shared helpers of the benchmarks: timing, reference libraries, the FFT floor.
+
+The **FFT floor** of a transform on a batch is the time :mod:`scipy.fft`, with
+every core, takes for just the forward and inverse FFTs the algorithm performs
+on that batch: the same calls (kind, shape, precision, axes), recorded while
+the estimator transforms the batch, replayed on fresh C-contiguous arrays
+(complex transforms in place, as the numba backend does them). Nothing else
+(filter products, moduli, low-pass, copies) is counted, so
+``time / floor`` says how much of the transform is not FFT work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+
+import numpy as np
+import scipy.fft
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+FFT_NAMES = ("fft", "ifft", "rfft", "irfft")
+
+
+def best_of(fn, repeat=3):
+    """Best wall-clock and best CPU (process) time of ``repeat`` calls after a warm-up.
+
+    The CPU time is robust to other processes sharing the machine; with
+    several threads it is the sum over threads.
+    """
+    out = fn()  # warm-up: filters built, kernels compiled, FFT plans made
+    wall, cpu = [], []
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
+        out = fn()
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return min(wall), min(cpu), out
+
+
+def import_kymatio(frontend="numpy"):
+    """``kymatio.<frontend>`` (``None`` if it cannot be imported).
+
+    Kymatio 0.3 imports ``scipy.special.sph_harm``, which SciPy 1.17 removed;
+    the benchmark (never the package) aliases it to ``sph_harm_y``.
+    """
+    import importlib
+
+    import scipy.special
+
+    if not hasattr(scipy.special, "sph_harm") and hasattr(scipy.special, "sph_harm_y"):
+        scipy.special.sph_harm = lambda m, n, theta, phi: scipy.special.sph_harm_y(n, m, phi, theta)
+    try:
+        if frontend == "torch":
+            import torch  # noqa: F401
+        return importlib.import_module(f"kymatio.{frontend}")
+    except Exception as exc:  # torch missing or broken: the column is skipped
+        print(f"(kymatio.{frontend} unavailable: {type(exc).__name__}: {exc})")
+        return None
+
+
+@contextlib.contextmanager
+def recording_ffts(calls: list):
+    """Within the block, skscat's backends append every FFT they run to ``calls``.
+
+    Each entry is ``(name, shape, dtype, ndim, n_last)`` of one call.
+    """
+    import skscat._base as base
+
+    original = base.get_backend
+
+    def get_backend(name="auto", n_jobs=None):
+        backend = original(name, n_jobs=n_jobs)
+        cls = type(backend)
+
+        class Recording(cls):
+            pass
+
+        def wrap(fname):
+            method = getattr(cls, fname)
+
+            def recorded(self, x, *args, **kwargs):
+                n_last = args[0] if fname == "irfft" else None
+                ndim = args[-1] if args else kwargs["ndim"]
+                calls.append((fname, tuple(x.shape), np.dtype(x.dtype), ndim, n_last))
+                return method(self, x, *args, **kwargs)
+
+            return recorded
+
+        for fname in FFT_NAMES:
+            setattr(Recording, fname, wrap(fname))
+        backend.__class__ = Recording
+        return backend
+
+    base.get_backend = get_backend
+    try:
+        yield calls
+    finally:
+        base.get_backend = original
+
+
+def fft_calls(transform, X):
+    """The FFT calls ``transform(X)`` makes (one run)."""
+    calls = []
+    with recording_ffts(calls):
+        transform(X)
+    return calls
+
+
+def fft_floor(calls, repeat=3, workers=None):
+    """Best time of replaying ``calls`` with :mod:`scipy.fft` on ``workers`` threads.
+
+    Returns ``(wall, cpu, summary)``; ``summary`` maps each call kind to
+    ``(count, points)`` (``points``: transformed values, batch included).
+    """
+    workers = workers or os.cpu_count() or 1
+    rng = np.random.default_rng(0)
+    jobs = []
+    summary = {}
+    arrays = {}  # one input array per (shape, dtype), reused by the calls
+    for name, shape, dtype, ndim, n_last in calls:
+        axes = tuple(range(-ndim, 0))
+        a = arrays.get((shape, dtype.str))
+        if a is None:
+            a = rng.standard_normal(shape).astype(dtype)
+            if dtype.kind == "c":
+                a.imag = rng.standard_normal(shape)
+            arrays[(shape, dtype.str)] = a
+        if name == "irfft":
+            s = shape[len(shape) - ndim : -1] + (n_last,)
+            jobs.append(
+                lambda a=a, s=s, axes=axes: scipy.fft.irfftn(a, s=s, axes=axes, workers=workers)
+            )
+        elif name == "rfft":
+            jobs.append(lambda a=a, axes=axes: scipy.fft.rfftn(a, axes=axes, workers=workers))
+        else:
+            fn = scipy.fft.fftn if name == "fft" else scipy.fft.ifftn
+            inplace = a.dtype.kind == "c"
+            jobs.append(
+                lambda a=a, fn=fn, axes=axes, inplace=inplace: fn(
+                    a, axes=axes, workers=workers, overwrite_x=inplace
+                )
+            )
+        count, points = summary.get(name, (0, 0))
+        summary[name] = (count + 1, points + int(np.prod(shape)))
+
+    def replay():
+        for job in jobs:
+            job()
+
+    wall, cpu, _ = best_of(replay, repeat)
+    return wall, cpu, summary
+
+
+def machine() -> str:
+    import platform
+
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"

@@ -1,0 +1,139 @@
+"""Scattering2D: skscat against Kymatio 0.3, and against the FFTs it needs.
+
+Same work in one process, float32: 1000 images of 28x28 (J=2, L=8) and 500
+images of 32x32 (J=3, L=8). Each timing is the best of 3 after a warm-up call
+(filters built, kernels compiled, FFT plans made). Columns:
+
+- skscat with ``backend="numba"`` and ``backend="numpy"`` (``n_jobs=-1``: all cores);
+- Kymatio 0.3's numpy frontend (single-threaded SciPy FFTs) and, when torch
+  imports, its torch frontend on the CPU (torch's default threads);
+- the FFT floor: :mod:`scipy.fft` on all cores doing only the forward and
+  inverse FFTs skscat's numba path performs on that batch
+  (:mod:`_fft_floor`).
+
+Ratios ``kymatio / skscat`` (> 1: skscat is faster) and ``skscat / floor``
+(1: nothing but FFTs). Also prints the relative difference of the outputs and
+the time to build a 256x256, J=4, L=8 filter bank from scratch.
+
+Run: ``python benchmarks/bench_scattering2d.py [--n-jobs N] [--repeat R] [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _fft_floor import best_of, fft_calls, fft_floor, import_kymatio, machine  # noqa: E402
+
+from skscat import Scattering2D  # noqa: E402
+from skscat.filters._cache import clear_filter_cache  # noqa: E402
+from skscat.filters.morlet2d import morlet_filter_bank_2d  # noqa: E402
+from skscat.scattering.scattering2d import padded_size  # noqa: E402
+
+CASES = [(1000, 28, 2), (500, 32, 3)]  # (n_samples, side, J); L = 8
+
+
+def _row(label, wall, cpu, extra=""):
+    print(f"  {label:<34s} {wall:8.3f} s   (CPU {cpu:7.3f} s){extra}")
+
+
+def run_case(n, side, J, L, args, ky_numpy, ky_torch):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, side * side)).astype(np.float32)
+    images = X.reshape(n, side, side)
+    print(f"\n{n} x {side}x{side}, J={J}, L={L}, float32")
+    times = {}
+    outs = {}
+    for backend in ("numba", "numpy"):
+        est = Scattering2D(J=J, L=L, shape=(side, side), backend=backend, n_jobs=args.n_jobs)
+        est.fit(X)
+        wall, cpu, out = best_of(lambda est=est: est.transform(X), args.repeat)
+        times[backend], outs[backend] = wall, out
+        _row(f"skscat {backend} (n_jobs={args.n_jobs})", wall, cpu)
+        if backend == "numba":
+            calls = fft_calls(est.transform, X)
+    if ky_numpy is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ky = ky_numpy.Scattering2D(J=J, shape=(side, side), L=L)
+        wall, cpu, out = best_of(lambda: ky(images), args.repeat)
+        times["kymatio numpy"], outs["kymatio numpy"] = wall, out.reshape(n, -1)
+        _row("kymatio.numpy", wall, cpu)
+    if ky_torch is not None:
+        import torch
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ky = ky_torch.Scattering2D(J=J, shape=(side, side), L=L)
+        timages = torch.from_numpy(images)
+
+        def run_torch():
+            with torch.no_grad():
+                return ky(timages)
+
+        wall, cpu, out = best_of(run_torch, args.repeat)
+        times["kymatio torch"] = wall
+        outs["kymatio torch"] = out.numpy().reshape(n, -1)
+        _row(f"kymatio.torch, CPU ({torch.get_num_threads()} threads)", wall, cpu)
+    floor_wall, floor_cpu, summary = fft_floor(calls, args.repeat)
+    detail = ", ".join(f"{k} x{c} ({p / 1e6:.1f} M points)" for k, (c, p) in summary.items())
+    _row(f"FFT floor (scipy.fft, {os.cpu_count()} workers)", floor_wall, floor_cpu)
+    print(f"    FFTs replayed: {detail}")
+
+    sk = times["numba"]
+    print("  ratios:")
+    for ref in ("kymatio numpy", "kymatio torch"):
+        if ref in times:
+            print(f"    {ref} / skscat numba   {times[ref] / sk:6.2f}x")
+    if "kymatio numpy" in times:
+        print(f"    kymatio numpy / skscat numpy   {times['kymatio numpy'] / times['numpy']:6.2f}x")
+    print(f"    skscat numba / FFT floor       {sk / floor_wall:6.2f}x")
+    print(f"    skscat numpy / skscat numba    {times['numpy'] / sk:6.2f}x")
+    ref = outs.get("kymatio numpy", outs["numpy"])
+    for name in ("numba", "numpy", "kymatio torch"):
+        if name in outs and outs[name] is not ref:
+            err = np.abs(outs[name] - ref).max() / np.abs(ref).max()
+            print(f"    max relative difference {name} vs reference: {err:.1e}")
+    return times, floor_wall
+
+
+def filter_bank_time(side=256, J=4, L=8):
+    M = padded_size(side, J)
+    clear_filter_cache()
+    t0 = time.perf_counter()
+    morlet_filter_bank_2d(M, M, J, L, "float32")
+    return M, time.perf_counter() - t0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-jobs", type=int, default=-1, help="skscat threads (default: all)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="a tenth of the images")
+    parser.add_argument("--no-torch", action="store_true", help="skip Kymatio's torch frontend")
+    args = parser.parse_args(argv)
+
+    print(
+        f"Scattering2D benchmark; best of {args.repeat} after a warm-up; {machine()}; "
+        f"load average {os.getloadavg()[0]:.1f} at start"
+    )
+    ky_numpy = import_kymatio("numpy")
+    ky_torch = None if args.no_torch else import_kymatio("torch")
+    for n, side, J in CASES:
+        if args.quick:
+            n //= 10
+        run_case(n, side, J, 8, args, ky_numpy, ky_torch)
+    M, seconds = filter_bank_time()
+    print(f"\nfilter bank for 256x256 images (padded {M}x{M}), J=4, L=8, built in {seconds:.3f} s")
+    print(f"load average {os.getloadavg()[0]:.1f} at end")
+
+
+if __name__ == "__main__":
+    main()

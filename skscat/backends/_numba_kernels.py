@@ -1,0 +1,385 @@
+"""Numba kernels of the numba backend: the element-wise work of the cascades.
+
+Every kernel works on two spatial axes ``(M, N)`` stored flat (row-major) per
+batch element; a 1-D signal of length ``N`` is the ``1 x N`` image. Leading
+(sample, path) axes are flattened by the caller into one batch axis ``B``, over
+which the kernels run in parallel (``prange``). Complex arrays are passed as
+interleaved real views (``z.view(float)``: real part at ``2 y``, imaginary part
+at ``2 y + 1``) so that the loops are plain float arithmetic in the input's
+precision (float32 stays float32); the real Fourier filters are passed
+"doubled" (each value repeated for the real and the imaginary part, see
+:func:`double_filters`) so that a complex-by-real product is one contiguous,
+vectorisable loop. Each kernel writes into arrays the caller allocates.
+
+The fusions, and what they replace in :class:`~skscat.backends.numpy_backend.NumpyBackend`:
+
+- :func:`filter_fold` -- the Fourier product with ``K`` filters fused with the
+  periodisation (sub-sampling by ``kx, ky`` in space): one pass over the
+  input, no full-size product in memory. On half spectra of real signals
+  (``rfft`` output) the missing half is rebuilt once per input through
+  Hermitian symmetry, in a scratch row set, and shared by the ``K`` filters.
+- :func:`lowpass_fold_hermitian` -- product with a real, symmetric low-pass
+  and periodisation, half spectrum in, half spectrum out (for ``irfft``).
+- :func:`modulus` -- complex to real modulus.
+- :func:`lowpass_spatial` -- the modulus fused with the low-pass that follows
+  it, applied in space as two small matrices (``rows @ |z| @ cols.T``; the
+  separable low-pass, periodisation and crop in one linear map per axis).
+  Blocks of maps are processed side by side, one per SIMD lane.
+
+Loops index through 1-D views whose indices are loop counters, so that LLVM
+sees non-negative indices and vectorises them. Each output element has one
+fixed summation order whatever the thread count, so results do not depend
+on ``n_jobs``.
+
+Each kernel's ``.py_func`` is the same code run by the Python interpreter
+(``prange`` is ``range`` there); the tests call it on small inputs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+_JIT = dict(parallel=True, fastmath=False, cache=True, error_model="numpy")
+
+# Inputs per parallel task in :func:`filter_fold` (its scratch is per task).
+_CHUNK = 16
+
+
+def filter_segments(filters: np.ndarray, threshold: float) -> np.ndarray:
+    """Where each row of each filter is not negligible, as column ranges.
+
+    Parameters
+    ----------
+    filters : array (K, M, N)
+    threshold : float
+        Entries with ``|f| <= threshold * max |f|`` (per filter) are
+        negligible.
+
+    Returns
+    -------
+    seg : int64 array (K, M, 4)
+        ``(lo1, hi1, lo2, hi2)``: the smallest circular arc of columns
+        holding every non-negligible entry of the row, as at most two
+        ranges ``[lo, hi)`` (empty ranges have ``lo == hi``).
+    """
+    K, M, N = filters.shape
+    mag = np.abs(filters)
+    mask = mag > threshold * mag.reshape(K, -1).max(axis=1)[:, None, None]
+    seg = np.zeros((K, M, 4), dtype=np.int64)
+    for f in range(K):
+        for x in range(M):
+            idx = np.flatnonzero(mask[f, x])
+            if idx.size == 0:
+                continue
+            # the complement of the widest circular gap between kept columns
+            gaps = np.diff(np.append(idx, idx[0] + N))
+            g = int(np.argmax(gaps))
+            start, end = int(idx[(g + 1) % idx.size]), int(idx[g]) + 1
+            if start < end:
+                seg[f, x] = (start, end, 0, 0)
+            else:
+                seg[f, x] = (start, N, 0, end)
+    return seg
+
+
+def double_filters(filters: np.ndarray) -> np.ndarray:
+    """Real filters ``(..., N)`` repeated along the last axis as ``(..., 2 N)``.
+
+    ``out[..., 2 y] = out[..., 2 y + 1] = filters[..., y]``: the layout of an
+    interleaved complex array, so a complex-by-real product is element-wise.
+    """
+    return np.ascontiguousarray(np.repeat(filters, 2, axis=-1))
+
+
+@njit(**_JIT)
+def filter_fold(U, half, M, N, F2, seg, kx, ky, out):
+    """Fourier products with real filters, each periodised by ``(kx, ky)``.
+
+    Parameters
+    ----------
+    U : float array (B, M * 2 * Nu)
+        Interleaved spectra: full (``Nu = N``) or, if ``half``, the half
+        spectra of real signals (``Nu = N // 2 + 1``).
+    half : bool
+        Whether ``U`` holds half spectra.
+    M, N : int
+        Size of the full spectra.
+    F2 : float array (K, M * 2 * N)
+        Doubled real filters (:func:`double_filters`), already multiplied by
+        ``1 / (kx * ky)`` (the periodisation is the mean over the aliases; a
+        power of two, so scaling the filter instead of the sum is exact).
+    seg : int array (K, M, 4)
+        For each filter row, at most two ranges ``[lo, hi)`` of columns
+        outside which the filter is negligible (:func:`filter_segments`);
+        used when ``ky > 2``.
+    kx, ky : int
+        Sub-sampling factors in space (dividing ``M`` and ``N``).
+    out : float array (B, K, (M // kx) * 2 * (N // ky))
+        Interleaved products, periodised.
+
+    Notes
+    -----
+    Output row ``p`` is the sum, over ``a < kx`` and ``c < ky``, of block
+    ``c`` of input row ``a * M // kx + p`` times the filter. For ``ky <= 2``
+    it is written in one pass (the first term assigns, the others add); for
+    larger factors (narrow filters) only the filter's segments are visited.
+    """
+    B = U.shape[0]
+    K = F2.shape[0]
+    Nh = N // 2 + 1
+    Mk = M // kx
+    Nk = N // ky
+    row = 2 * N
+    rowh = 2 * Nh
+    rowk = 2 * Nk
+    size = M * row
+    n_chunks = (B + _CHUNK - 1) // _CHUNK
+    for chunk in prange(n_chunks):
+        full = np.empty(size, dtype=U.dtype)
+        for b in range(chunk * _CHUNK, min(B, (chunk + 1) * _CHUNK)):
+            if half:
+                Ub = U[b]
+                for x in range(M):
+                    dst = full[x * row : x * row + rowh]
+                    s = Ub[x * rowh : x * rowh + rowh]
+                    for i in range(rowh):
+                        dst[i] = s[i]
+                    # X[x, y] = conj(X[-x, -y]) for y > N // 2
+                    xr = (M - x) % M
+                    for y in range(Nh, N):
+                        full[x * row + 2 * y] = Ub[xr * rowh + 2 * (N - y)]
+                        full[x * row + 2 * y + 1] = -Ub[xr * rowh + 2 * (N - y) + 1]
+                src = full
+            else:
+                src = U[b]
+            for f in range(K):
+                o = out[b, f]
+                w = F2[f]
+                if kx * ky == 1:
+                    for i in range(size):
+                        o[i] = src[i] * w[i]
+                    continue
+                if ky == 2:
+                    for p in range(Mk):
+                        d = o[p * rowk : (p + 1) * rowk]
+                        for a in range(kx):
+                            x0 = (a * Mk + p) * row
+                            s0 = src[x0 : x0 + rowk]
+                            s1 = src[x0 + rowk : x0 + 2 * rowk]
+                            w0 = w[x0 : x0 + rowk]
+                            w1 = w[x0 + rowk : x0 + 2 * rowk]
+                            if a == 0:
+                                for i in range(rowk):
+                                    d[i] = s0[i] * w0[i] + s1[i] * w1[i]
+                            else:
+                                for i in range(rowk):
+                                    d[i] += s0[i] * w0[i] + s1[i] * w1[i]
+                    continue
+                # larger factors: the filter is narrow, so only the segments
+                # of each row where it is not negligible are visited
+                for i in range(Mk * rowk):
+                    o[i] = 0
+                for x in range(M):
+                    p = x % Mk
+                    d = o[p * rowk : (p + 1) * rowk]
+                    for g in range(2):
+                        lo = seg[f, x, 2 * g]
+                        hi = seg[f, x, 2 * g + 1]
+                        if lo >= hi:
+                            continue
+                        for c in range(lo // Nk, (hi - 1) // Nk + 1):
+                            y0 = max(lo, c * Nk)
+                            y1 = min(hi, (c + 1) * Nk)
+                            start = x * row + 2 * y0
+                            s0 = src[start : start + 2 * (y1 - y0)]
+                            w0 = w[start : start + 2 * (y1 - y0)]
+                            dd = d[2 * (y0 - c * Nk) : 2 * (y1 - c * Nk)]
+                            for i in range(2 * (y1 - y0)):
+                                dd[i] += s0[i] * w0[i]
+
+
+@njit(**_JIT)
+def lowpass_fold_hermitian(U, M, N, F2, kx, ky, scale, out):
+    """Product with a real symmetric filter and periodisation, on half spectra.
+
+    Parameters
+    ----------
+    U : float array (B, M * 2 * (N // 2 + 1))
+        Interleaved half spectra of real signals.
+    M, N : int
+        Size of the full spectra.
+    F2 : float array (M * 2 * N)
+        Doubled real filter with ``F[x, y] == F[-x, -y]`` (so the product is
+        again the spectrum of a real signal).
+    kx, ky, scale : as in :func:`filter_fold`
+    out : float array (B, (M // kx) * 2 * ((N // ky) // 2 + 1))
+        Interleaved half spectra of the periodised products.
+    """
+    B = U.shape[0]
+    Nh = N // 2 + 1
+    Mk = M // kx
+    Nk = N // ky
+    Nkh = Nk // 2 + 1
+    row = 2 * N
+    rowh = 2 * Nh
+    rowkh = 2 * Nkh
+    for b in prange(B):
+        o = out[b]
+        Ub = U[b]
+        for i in range(Mk * rowkh):
+            o[i] = 0
+        for x in range(M):
+            p = x % Mk
+            xr = (M - x) % M
+            d = o[p * rowkh : p * rowkh + rowkh]
+            for c in range(ky):
+                y0 = c * Nk
+                # columns y0 + q below Nh are stored, the others are mirrored
+                split = min(max(Nh - y0, 0), Nkh)
+                s = Ub[x * rowh + 2 * y0 : x * rowh + 2 * y0 + 2 * split]
+                ws = F2[x * row + 2 * y0 : x * row + 2 * y0 + 2 * split]
+                for i in range(2 * split):
+                    d[i] += s[i] * ws[i]
+                for q in range(split, Nkh):
+                    wv = F2[x * row + 2 * (y0 + q)]
+                    yr = N - y0 - q
+                    d[2 * q] += Ub[xr * rowh + 2 * yr] * wv
+                    d[2 * q + 1] -= Ub[xr * rowh + 2 * yr + 1] * wv
+        if kx * ky > 1:
+            for i in range(Mk * rowkh):
+                o[i] *= scale
+
+
+@njit(fastmath=False, cache=True, error_model="numpy")
+def _inexact(re, im, lo, hi):
+    """Whether ``sqrt(re**2 + im**2)`` may differ from ``hypot(re, im)`` by more
+    than rounding: the sum of squares overflowed, or underflowed while the
+    number is not zero. Decided per element, so results never depend on
+    which elements are processed together."""
+    s = re * re + im * im
+    return s > hi or (s < lo and (re != 0 or im != 0))
+
+
+@njit(**_JIT)
+def modulus(Z, lo, hi, out):
+    """``out = |Z|`` for interleaved complex rows ``Z`` (B, 2 S) into ``out`` (B, S).
+
+    ``sqrt(re**2 + im**2)``, vectorised; where the sum of squares leaves
+    ``[lo, hi]`` (it underflowed or overflowed, :func:`_inexact`) the value is
+    recomputed with ``hypot``, so the result matches :func:`numpy.abs` to
+    rounding at every scale.
+    """
+    B = Z.shape[0]
+    S = out.shape[1]
+    for b in prange(B):
+        z = Z[b]
+        o = out[b]
+        bad = 0
+        for i in range(S):
+            s = z[2 * i] * z[2 * i] + z[2 * i + 1] * z[2 * i + 1]
+            o[i] = math.sqrt(s)
+            bad += (s < lo) | (s > hi)
+        if bad:
+            for i in range(S):
+                if _inexact(z[2 * i], z[2 * i + 1], lo, hi):
+                    o[i] = math.hypot(z[2 * i], z[2 * i + 1])
+
+
+@njit(**_JIT)
+def lowpass_spatial(Z, complex_input, M, N, rows, colsT, lo, hi, lanes, out):
+    """``out = rows @ u @ colsT`` for each map, ``u = |Z|`` (fused) or ``Z``.
+
+    Parameters
+    ----------
+    Z : float array (B, M * N) or (B, M * 2 * N)
+        Real maps, or interleaved complex maps whose modulus is taken.
+    complex_input : bool
+        Whether ``Z`` is complex (interleaved) and its modulus is wanted.
+    M, N : int
+        Size of each map.
+    rows : float array (h, M)
+        Low-pass, sub-sampling and crop along the first axis.
+    colsT : float array (N, w)
+        The same along the second axis, transposed.
+    lo, hi : float
+        Range of ``re**2 + im**2`` outside which the modulus is recomputed
+        with ``hypot`` (see :func:`modulus`).
+    lanes : int
+        Maps processed side by side (one per SIMD lane).
+    out : float array (B, h * w)
+
+    Notes
+    -----
+    For a block of ``lanes`` maps, chunks of input rows are laid out
+    ``(row, column, lane)`` (the squared modulus is computed per map along
+    its rows, transposed into the block, then square-rooted in one pass),
+    accumulated into ``T = u @ colsT`` of layout ``(M, w, lane)`` and
+    multiplied by ``rows``: every loop runs over lanes or whole rows of the
+    block, and every output sums in the same order whatever its lane.
+    """
+    B = Z.shape[0]
+    h = rows.shape[0]
+    w = colsT.shape[1]
+    n_blocks = (B + lanes - 1) // lanes
+    R = max(1, min(M, 1024 // N))  # input rows per chunk
+    for blk in prange(n_blocks):
+        b0 = blk * lanes
+        nl = min(lanes, B - b0)
+        ub = np.zeros(R * N * lanes, dtype=out.dtype)
+        sq = np.empty(R * N, dtype=out.dtype)
+        T = np.zeros(M * w * lanes, dtype=out.dtype)
+        for x0 in range(0, M, R):
+            nr = min(R, M - x0)
+            cnt = nr * N
+            for lane in range(nl):
+                z = Z[b0 + lane]
+                if complex_input:
+                    zc = z[2 * x0 * N : 2 * (x0 * N + cnt)]
+                    for i in range(cnt):
+                        sq[i] = zc[2 * i] * zc[2 * i] + zc[2 * i + 1] * zc[2 * i + 1]
+                else:
+                    zc = z[x0 * N : x0 * N + cnt]
+                    for i in range(cnt):
+                        sq[i] = zc[i]
+                for i in range(cnt):
+                    ub[i * lanes + lane] = sq[i]
+            if complex_input:
+                bad = 0
+                for i in range(cnt * lanes):
+                    s = ub[i]
+                    ub[i] = math.sqrt(s)
+                    bad += (s < lo) | (s > hi)
+                if bad:
+                    for lane in range(nl):
+                        z = Z[b0 + lane]
+                        for i in range(cnt):
+                            j = 2 * (x0 * N + i)
+                            if _inexact(z[j], z[j + 1], lo, hi):
+                                ub[i * lanes + lane] = math.hypot(z[j], z[j + 1])
+            for r in range(nr):
+                x = x0 + r
+                for y in range(N):
+                    u = ub[(r * N + y) * lanes : (r * N + y + 1) * lanes]
+                    for q in range(w):
+                        c = colsT[y, q]
+                        t = T[(x * w + q) * lanes : (x * w + q + 1) * lanes]
+                        for lane in range(lanes):
+                            t[lane] += u[lane] * c
+        S = np.zeros(h * w * lanes, dtype=out.dtype)
+        for p in range(h):
+            Sp = S[p * w * lanes : (p + 1) * w * lanes]
+            for x in range(M):
+                a = rows[p, x]
+                Tx = T[x * w * lanes : (x + 1) * w * lanes]
+                for i in range(w * lanes):
+                    Sp[i] += Tx[i] * a
+        for lane in range(nl):
+            o = out[b0 + lane]
+            for i in range(h * w):
+                o[i] = S[i * lanes + lane]
+
+
+KERNELS = (filter_fold, lowpass_fold_hermitian, modulus, lowpass_spatial)

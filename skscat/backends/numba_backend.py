@@ -1,0 +1,305 @@
+"""The numba CPU backend: the numpy backend's operations with fused kernels.
+
+FFTs go through :mod:`scipy.fft` (batched over samples and paths, ``workers``
+from ``n_jobs``), in the input's precision: float32 input stays float32 /
+complex64 end to end. The element-wise work runs in the parallel numba kernels
+of :mod:`skscat.backends._numba_kernels`:
+
+- the filter product is fused with the Fourier periodisation (one pass over
+  the spectrum, no full-size product in memory), on full spectra
+  (:meth:`NumbaBackend.filter_subsample`) and on the half spectra of real
+  signals (:meth:`NumbaBackend.filter_subsample_hermitian`,
+  :meth:`NumbaBackend.lowpass_hermitian`), whose missing half is read through
+  Hermitian symmetry inside the kernel;
+- the modulus writes the real array the following real FFT reads.
+
+``n_jobs`` sets the FFT workers and, for the duration of each kernel call, the
+number of numba threads (restored afterwards). Every kernel gives each output
+element one fixed summation order, so results do not depend on ``n_jobs``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import weakref
+from collections import OrderedDict
+
+import numpy as np
+import scipy.fft
+
+from .numpy_backend import NumpyBackend
+
+
+def _numba():
+    try:
+        import numba
+    except ImportError as exc:  # pragma: no cover - numba is a dependency
+        raise ImportError(
+            f"backend='numba' needs numba, which could not be imported ({exc}); "
+            "install it with `pip install numba` or use backend='numpy'."
+        ) from exc
+    return numba
+
+
+def _kernels():
+    from . import _numba_kernels
+
+    return _numba_kernels
+
+
+def _complex_dtype(*arrays):
+    """The complex dtype numpy's promotion gives the product of ``arrays``."""
+    return np.result_type(np.complex64, *(a.dtype for a in arrays))
+
+
+def _square_range(dtype):
+    """Range of ``re**2 + im**2`` in which ``sqrt`` of it is an exact modulus.
+
+    Below ``lo`` a square may have lost bits to underflow (then
+    ``sqrt(s)`` is off); above ``hi`` it overflowed. Outside, the kernels
+    use ``hypot``.
+    """
+    info = np.finfo(dtype)
+    lo = info.tiny * 2.0 ** (info.nmant + 2)
+    return dtype.type(lo), dtype.type(info.max)
+
+
+# Maps side by side in :func:`~skscat.backends._numba_kernels.lowpass_spatial`.
+_LANES = 32
+
+_doubled_cache: OrderedDict = OrderedDict()
+_doubled_lock = threading.Lock()
+
+
+def _doubled(filters, dtype, ndim, scale=1.0, segments=False):
+    """Doubled (re/im interleaved) copy of real filters times ``scale``, and segments.
+
+    Returns ``(doubled, seg)``: :func:`~skscat.backends._numba_kernels.double_filters`
+    of ``filters * scale`` and, if ``segments``, the column ranges outside
+    which each filter row is below ``eps**2`` of the filter's maximum
+    (:func:`~skscat.backends._numba_kernels.filter_segments`; ``eps`` of
+    ``dtype``: products that small cannot change a result in that precision),
+    else ranges covering every row. ``scale`` is a power of two (the
+    ``1 / k**ndim`` of a periodisation), so the scaled copy gives bit-identical
+    products to scaling afterwards.
+
+    Filter banks are long-lived (module-level cache) and read-only, so their
+    prepared copies are cached too, keyed by the array's identity (the entry
+    keeps the array alive, so the identity is not reused).
+    """
+    dtype = np.dtype(dtype)
+    key = (id(filters), filters.shape, dtype.str, ndim, scale, segments)
+    with _doubled_lock:
+        hit = _doubled_cache.get(key)
+        if hit is not None and hit[0] is filters:
+            _doubled_cache.move_to_end(key)
+            return hit[1]
+    kern = _kernels()
+    real = np.asarray(filters, dtype=dtype)
+    doubled = kern.double_filters(real)
+    if scale != 1.0:
+        doubled *= dtype.type(scale)
+    M = real.shape[-2] if ndim == 2 else 1
+    stack = real.reshape(-1, M, real.shape[-1])
+    if segments:
+        seg = kern.filter_segments(stack, float(np.finfo(dtype).eps) ** 2)
+    else:
+        seg = np.zeros(stack.shape[:2] + (4,), dtype=np.int64)
+        seg[..., 1] = stack.shape[-1]
+    value = (doubled, seg)
+    if isinstance(filters, np.ndarray) and not filters.flags.writeable:
+        # only read-only arrays (filter banks) are cached: their values cannot change
+        with _doubled_lock:
+            _doubled_cache[key] = (filters, value)
+            while len(_doubled_cache) > 256:
+                _doubled_cache.popitem(last=False)
+    return value
+
+
+def _real_view(z):
+    """Interleaved float view of a C-contiguous complex array (last axis doubled)."""
+    return z.view(z.real.dtype)
+
+
+class NumbaBackend(NumpyBackend):
+    """CPU backend with fused numba kernels and batched, threaded ``scipy.fft``.
+
+    Parameters
+    ----------
+    n_jobs : int or None
+        Threads for FFTs and kernels (scikit-learn's convention: None is 1,
+        -1 all cores). Results do not depend on it.
+    """
+
+    name = "numba"
+
+    def __init__(self, n_jobs: int | None = None):
+        super().__init__(n_jobs)
+        self._owned = weakref.WeakValueDictionary()
+
+    # -- availability -----------------------------------------------------
+    @classmethod
+    def is_available(cls) -> bool:
+        try:
+            _numba()
+        except ImportError:
+            return False
+        return True
+
+    @classmethod
+    def check_available(cls) -> None:
+        _numba()
+
+    # -- threads ----------------------------------------------------------
+    @contextlib.contextmanager
+    def _threads(self):
+        """Run numba kernels on ``self.workers`` threads, restoring the caller's count."""
+        numba = _numba()
+        previous = numba.get_num_threads()
+        numba.set_num_threads(max(1, min(self.workers, numba.config.NUMBA_NUM_THREADS)))
+        try:
+            yield
+        finally:
+            numba.set_num_threads(previous)
+
+    # -- transforms -------------------------------------------------------
+    def ifft(self, x, ndim: int):
+        """Inverse FFT; in place when ``x`` is a filter product this backend made.
+
+        The products of :meth:`filter_subsample` and
+        :meth:`filter_subsample_hermitian` are temporaries of the cascade,
+        so their buffer is reused; any other input is left untouched.
+        """
+        overwrite = self._is_owned(x)
+        if overwrite:
+            del self._owned[id(x)]  # the result, maybe the same buffer, is the caller's
+        return scipy.fft.ifftn(
+            x, axes=self._axes(ndim), workers=self.workers, overwrite_x=overwrite
+        )
+
+    # -- fused element-wise operations ------------------------------------
+    @staticmethod
+    def _flat(x, ndim: int, dtype):
+        """``x`` as a C-contiguous ``(B, M * n_last)`` array; a signal is a 1 x N image."""
+        lead = x.shape[: x.ndim - ndim]
+        space = x.shape[x.ndim - ndim :]
+        M = space[0] if ndim == 2 else 1
+        B = int(np.prod(lead, dtype=np.int64))
+        flat = np.ascontiguousarray(x, dtype=dtype).reshape(B, -1)
+        return flat, lead, M, space[-1]
+
+    def _fold(self, x, filters, k, ndim, half, n_last):
+        if np.iscomplexobj(filters) or filters.ndim < ndim:
+            return None
+        ctype = _complex_dtype(x, filters)
+        rtype = np.dtype(ctype.char.lower())
+        U, lead, M, _ = self._flat(x, ndim, ctype)
+        stacked = filters.ndim > ndim
+        kx = k if ndim == 2 else 1
+        F2, seg = _doubled(filters, rtype, ndim, 1.0 / (kx * k), segments=k > 2)
+        F2 = F2.reshape(-1, 2 * M * n_last)
+        seg = seg.reshape(F2.shape[0], M, 4)
+        Mk, Nk = M // kx, n_last // k
+        out = np.empty((U.shape[0], F2.shape[0], Mk * Nk), dtype=ctype)
+        with self._threads():
+            _kernels().filter_fold(_real_view(U), half, M, n_last, F2, seg, kx, k, _real_view(out))
+        space = (Mk, Nk) if ndim == 2 else (Nk,)
+        out = out.reshape(lead + ((F2.shape[0],) if stacked else ()) + space)
+        self._mark_owned(out)
+        return out
+
+    def filter_subsample(self, x, filters, k: int, ndim: int):
+        """Fused filter product and periodisation of full complex spectra.
+
+        Same contract as :meth:`NumpyBackend.filter_subsample` (``x`` of shape
+        ``(..., *S)``, ``filters`` of shape ``(K, *S)`` or ``S``).
+        """
+        out = self._fold(x, filters, k, ndim, False, x.shape[-1])
+        return super().filter_subsample(x, filters, k, ndim) if out is None else out
+
+    def filter_subsample_hermitian(self, x, filters, k: int, ndim: int, n_last: int):
+        """:meth:`filter_subsample` of the full spectrum whose half ``x`` is given, fused."""
+        out = self._fold(x, filters, k, ndim, True, n_last)
+        if out is None:
+            return super().filter_subsample_hermitian(x, filters, k, ndim, n_last)
+        return out
+
+    def lowpass_hermitian(self, x, phi, k: int, ndim: int, n_last: int):
+        """Half spectrum of the periodised product with a real symmetric low-pass, fused."""
+        if np.iscomplexobj(phi) or phi.ndim != ndim:
+            return super().lowpass_hermitian(x, phi, k, ndim, n_last)
+        ctype = _complex_dtype(x, phi)
+        rtype = np.dtype(ctype.char.lower())
+        U, lead, M, _ = self._flat(x, ndim, ctype)
+        F2 = _doubled(phi, rtype, ndim)[0].reshape(-1)
+        kx = k if ndim == 2 else 1
+        Mk, Nkh = M // kx, (n_last // k) // 2 + 1
+        out = np.empty((U.shape[0], Mk * Nkh), dtype=ctype)
+        with self._threads():
+            _kernels().lowpass_fold_hermitian(
+                _real_view(U),
+                M,
+                n_last,
+                F2,
+                kx,
+                k,
+                rtype.type(1.0 / (kx * k)),
+                _real_view(out),
+            )
+        return out.reshape(lead + ((Mk, Nkh) if ndim == 2 else (Nkh,)))
+
+    def modulus(self, x):
+        """``|x|``: real input as NumPy does it, complex input by the fused kernel."""
+        if not np.iscomplexobj(x) or x.ndim == 0 or x.dtype.char not in "FD":
+            return np.abs(x)
+        z = np.ascontiguousarray(x)
+        rows = z.shape[0] if z.ndim > 1 else 1
+        out = np.empty(z.shape, dtype=z.real.dtype)
+        lo, hi = _square_range(out.dtype)
+        with self._threads():
+            _kernels().modulus(_real_view(z).reshape(rows, -1), lo, hi, out.reshape(rows, -1))
+        return out
+
+    def lowpass_spatial(self, x, rows, cols, ndim: int, modulus: bool = False):
+        """``rows @ u @ cols.T`` over the last ``ndim`` axes, ``u = |x|`` if ``modulus``.
+
+        Same contract as :meth:`NumpyBackend.lowpass_spatial`; the modulus,
+        both products and the batching over maps are one kernel.
+        """
+        if modulus and not np.iscomplexobj(x):
+            x = np.abs(x)
+        complex_input = bool(np.iscomplexobj(x))
+        rtype = np.result_type(x.real.dtype if complex_input else x.dtype, np.float32)
+        if rtype.char not in "fd":
+            return super().lowpass_spatial(x, rows, cols, ndim, modulus)
+        ctype = np.result_type(rtype, np.complex64)
+        Z, lead, M, N = self._flat(x, ndim, ctype if complex_input else rtype)
+        if ndim == 1:
+            rows = np.ones((1, 1))
+        rows = np.ascontiguousarray(rows, dtype=rtype)
+        colsT = np.ascontiguousarray(np.asarray(cols).T, dtype=rtype)
+        h, w = rows.shape[0], colsT.shape[1]
+        out = np.empty((Z.shape[0], h * w), dtype=rtype)
+        lo, hi = _square_range(rtype)
+        with self._threads():
+            _kernels().lowpass_spatial(
+                _real_view(Z) if complex_input else Z,
+                complex_input,
+                M,
+                N,
+                rows,
+                colsT,
+                lo,
+                hi,
+                _LANES,
+                out,
+            )
+        return out.reshape(lead + ((h, w) if ndim == 2 else (w,)))
+
+    # -- arrays this backend made (safe to overwrite) ---------------------
+    def _mark_owned(self, a):
+        self._owned[id(a)] = a
+
+    def _is_owned(self, a) -> bool:
+        return self._owned.get(id(a)) is a

@@ -1,0 +1,395 @@
+"""The numba backend: the numpy backend's numbers, from fused parallel kernels.
+
+- Every backend operation is compared with :class:`NumpyBackend` on random
+  inputs (1-D and 2-D, odd and tiny sizes, several sub-sampling factors,
+  float32 and float64, one or two threads).
+- Every kernel's ``.py_func`` (the same code, run by the Python interpreter)
+  is compared with NumPy on small inputs, so that coverage sees the kernels.
+- The transforms give the numpy backend's coefficients (relative error at
+  most 1e-6 in float64 and 1e-5 in float32) for many shapes, J, L,
+  max_order, options, batch sizes and thread counts, and do not depend on
+  the thread count.
+
+No test here has a wall-clock bound; the timings are in ``benchmarks/``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+numba = pytest.importorskip("numba")
+
+from skscat import Scattering2D, ShapeWarning  # noqa: E402
+from skscat.backends import _numba_kernels as K  # noqa: E402
+from skscat.backends import available_backends, get_backend, resolve_backend_name  # noqa: E402
+from skscat.backends import numba_backend as nbm  # noqa: E402
+from skscat.backends.numba_backend import NumbaBackend  # noqa: E402
+from skscat.backends.numpy_backend import NumpyBackend  # noqa: E402
+from tests.conftest import relative_error as _real_relative_error  # noqa: E402
+
+TOL = {np.float32: 1e-5, np.float64: 1e-6}
+DTYPES = (np.float32, np.float64)
+
+
+def relative_error(a, b):
+    """max |a - b| / max |b|, complex-aware."""
+    if np.iscomplexobj(a) or np.iscomplexobj(b):
+        a = np.asarray(a, dtype=np.complex128)
+        b = np.asarray(b, dtype=np.complex128)
+        return float(np.abs(a - b).max() / np.abs(b).max())
+    return _real_relative_error(a, b)
+
+
+def _complex(rng, shape, dtype):
+    ctype = np.result_type(dtype, np.complex64)
+    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(ctype)
+
+
+def _symmetric(rng, space, dtype):
+    """A real filter with ``f[-k] == f[k]`` (like the low-pass)."""
+    f = rng.standard_normal(space)
+    flipped = f
+    for axis in range(f.ndim):
+        flipped = np.roll(np.flip(flipped, axis=axis), 1, axis=axis)
+    return (f + flipped).astype(dtype)
+
+
+def _spatial_reference(x, rows, cols, ndim, modulus):
+    """``rows @ u @ cols.T`` in float64, the reference of ``lowpass_spatial``."""
+    u = np.abs(x) if modulus else x
+    u = np.asarray(u, dtype=np.float64)
+    y = u @ np.asarray(cols, dtype=np.float64).T
+    if ndim == 2:
+        y = np.asarray(rows, dtype=np.float64) @ y
+    return y
+
+
+# -- registry ---------------------------------------------------------------
+def test_registered_and_chosen_by_auto():
+    assert "numba" in available_backends()
+    assert resolve_backend_name("auto") == "numba"
+    backend = get_backend("numba", n_jobs=2)
+    assert isinstance(backend, NumbaBackend) and backend.workers == 2
+    NumbaBackend.check_available()
+
+
+# -- operations against the numpy backend -----------------------------------
+CASES = [
+    # (ndim, lead, space, k)
+    (2, (3, 2), (8, 8), 1),
+    (2, (3, 2), (8, 8), 2),
+    (2, (2,), (12, 10), 2),
+    (2, (2, 3), (6, 9), 1),
+    (2, (4,), (16, 16), 4),
+    (2, (1,), (16, 24), 8),
+    (2, (2,), (1, 1), 1),
+    (2, (3,), (2, 4), 2),
+    (1, (3, 2), (16,), 2),
+    (1, (2,), (12,), 1),
+    (1, (2,), (32,), 8),
+    (1, (5,), (3,), 1),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("ndim, lead, space, k", CASES)
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_fused_ops_match_numpy(rng, dtype, ndim, lead, space, k, n_jobs):
+    ref, ops = NumpyBackend(), NumbaBackend(n_jobs=n_jobs)
+    tol = TOL[dtype]
+    n_last = space[-1]
+    x = rng.standard_normal(lead + space).astype(dtype)
+    X = ref.fft(x, ndim)
+    Xh = ref.rfft(x, ndim)
+    filters = rng.standard_normal((3,) + space).astype(dtype)
+    filters[:, ..., : max(1, n_last // 3)] *= 1e-30  # negligible columns
+    filters.flags.writeable = False  # like a filter bank (cached preparation)
+    for f in (filters, filters[0]):
+        got = ops.filter_subsample(X, f, k, ndim)
+        want = ref.filter_subsample(X, f, k, ndim)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        assert relative_error(got, want) <= tol
+        got = ops.filter_subsample_hermitian(Xh, f, k, ndim, n_last)
+        want = ref.filter_subsample_hermitian(Xh, f, k, ndim, n_last)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        assert relative_error(got, want) <= tol
+    phi = _symmetric(rng, space, dtype)
+    got = ops.lowpass_hermitian(Xh, phi, k, ndim, n_last)
+    want = ref.lowpass_hermitian(Xh, phi, k, ndim, n_last)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    assert relative_error(got, want) <= tol
+    got = ops.modulus(X)
+    assert got.dtype == np.abs(X).dtype
+    assert relative_error(got, np.abs(X)) <= tol
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    "ndim, lead, space",
+    [(2, (3, 2), (9, 7)), (2, (70,), (5, 6)), (1, (4, 3), (20,)), (2, (1,), (1, 1))],
+)
+@pytest.mark.parametrize("modulus", [True, False])
+def test_lowpass_spatial_matches_matrix_products(rng, dtype, ndim, lead, space, modulus):
+    ops = NumbaBackend(n_jobs=2)
+    if modulus:
+        x = _complex(rng, lead + space, dtype)
+    else:
+        x = rng.standard_normal(lead + space).astype(dtype)
+    rows = rng.standard_normal((3, space[0])) if ndim == 2 else None
+    cols = rng.standard_normal((2, space[-1]))
+    got = ops.lowpass_spatial(x, rows, cols, ndim, modulus=modulus)
+    want = _spatial_reference(x, rows, cols, ndim, modulus)
+    assert got.shape == want.shape
+    assert got.dtype == dtype
+    assert relative_error(got, want) <= 10 * TOL[dtype]
+    if hasattr(NumpyBackend, "lowpass_spatial"):
+        ref = NumpyBackend().lowpass_spatial(x, rows, cols, ndim, modulus=modulus)
+        assert relative_error(got, ref) <= 10 * TOL[dtype]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_modulus_exact_at_extreme_scales(dtype):
+    info = np.finfo(dtype)
+    ops = NumbaBackend()
+    values = np.array(
+        [0, 1 + 1j, info.max / 2 * (1 + 1j), info.tiny * (3 + 4j), 1e-30 + 0j, -2j],
+        dtype=np.result_type(dtype, np.complex64),
+    )
+    z = np.tile(values, (3, 1))
+    want = np.abs(z)
+    got = ops.modulus(z)
+    assert np.all(np.isfinite(got))
+    np.testing.assert_allclose(got, want, rtol=4 * info.eps, atol=0)
+    # the fused low-pass takes the same care
+    rows, cols = np.eye(3), np.eye(6)
+    np.testing.assert_allclose(
+        ops.lowpass_spatial(z[None], rows, cols, 2, modulus=True)[0], want, rtol=4 * info.eps
+    )
+
+
+def test_ffts_batched_in_input_precision(rng):
+    ops, ref = NumbaBackend(n_jobs=2), NumpyBackend()
+    x = rng.standard_normal((4, 3, 10, 12)).astype(np.float32)
+    for a, b in [(ops.rfft(x, 2), ref.rfft(x, 2)), (ops.fft(x, 2), ref.fft(x, 2))]:
+        assert a.dtype == np.complex64
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    h = ops.rfft(x, 2)
+    np.testing.assert_allclose(ops.irfft(h, 12, 2), x, atol=1e-5)
+    np.testing.assert_allclose(
+        ops.pad_reflect(x, ((1, 2), (3, 0)), 2), ref.pad_reflect(x, ((1, 2), (3, 0)), 2)
+    )
+
+
+def test_ifft_overwrites_only_its_own_products(rng):
+    ops = NumbaBackend()
+    X = _complex(rng, (2, 8, 8), np.float32)
+    keep = X.copy()
+    ops.ifft(X, 2)
+    np.testing.assert_array_equal(X, keep)  # a caller's array is never modified
+    F = rng.standard_normal((3, 8, 8)).astype(np.float32)
+    W = ops.filter_subsample(X, F, 2, 2)
+    expected = np.fft.ifft2(W.copy()).astype(np.complex64)
+    out = ops.ifft(W, 2)
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
+    before = out.copy()
+    ops.ifft(out, 2)  # the result belongs to the caller: not overwritten
+    np.testing.assert_array_equal(out, before)
+
+
+def test_threads_set_per_call_and_restored(rng):
+    previous = numba.get_num_threads()
+    seen = []
+
+    class Probe(NumbaBackend):
+        def _threads(self):
+            ctx = super()._threads()
+
+            class Wrapped:
+                def __enter__(inner):
+                    ctx.__enter__()
+                    seen.append(numba.get_num_threads())
+
+                def __exit__(inner, *exc):
+                    return ctx.__exit__(*exc)
+
+            return Wrapped()
+
+    Probe(n_jobs=1).modulus(_complex(rng, (4, 5), np.float64))
+    assert seen == [1] and numba.get_num_threads() == previous
+    with pytest.raises(ValueError):
+        with NumbaBackend(n_jobs=1)._threads():
+            raise ValueError("inside a kernel call")
+    assert numba.get_num_threads() == previous
+
+
+def test_complex_filters_fall_back_to_numpy(rng):
+    ops, ref = NumbaBackend(), NumpyBackend()
+    X = _complex(rng, (2, 8, 8), np.float64)
+    F = _complex(rng, (3, 8, 8), np.float64)
+    np.testing.assert_allclose(ops.filter_subsample(X, F, 2, 2), ref.filter_subsample(X, F, 2, 2))
+    Xh = ref.rfft(rng.standard_normal((2, 8, 8)), 2)
+    np.testing.assert_allclose(
+        ops.filter_subsample_hermitian(Xh, F, 2, 2, 8),
+        ref.filter_subsample_hermitian(Xh, F, 2, 2, 8),
+    )
+    np.testing.assert_allclose(
+        ops.lowpass_hermitian(Xh, F[0], 2, 2, 8), ref.lowpass_hermitian(Xh, F[0], 2, 2, 8)
+    )
+    np.testing.assert_array_equal(ops.modulus(np.array([-1.0, 2.0])), [1.0, 2.0])
+
+
+def test_prepared_filters_cached_for_read_only_banks(rng):
+    F = rng.standard_normal((2, 8, 8)).astype(np.float32)
+    F.flags.writeable = False
+    a = nbm._doubled(F, np.float32, 2, 0.25, True)
+    assert nbm._doubled(F, np.float32, 2, 0.25, True) is a
+    np.testing.assert_array_equal(a[0][..., ::2], 0.25 * F)
+    W = rng.standard_normal((2, 8, 8))  # writeable: never cached
+    assert nbm._doubled(W, np.float64, 2) is not nbm._doubled(W, np.float64, 2)
+
+
+# -- the kernels as Python code ---------------------------------------------
+def _iv(z):
+    """Interleaved float view of a complex array, flattened per batch row."""
+    z = np.ascontiguousarray(z)
+    return z.view(z.real.dtype).reshape(z.shape[0], -1)
+
+
+@pytest.mark.parametrize("half", [False, True])
+@pytest.mark.parametrize(
+    "M, N, kx, ky", [(4, 6, 1, 1), (4, 4, 2, 2), (8, 8, 4, 4), (1, 8, 1, 4), (1, 6, 1, 2)]
+)
+def test_filter_fold_py_func(rng, half, M, N, kx, ky):
+    B, Kf = 3, 2
+    x = rng.standard_normal((B, M, N))
+    full = np.fft.fftn(x, axes=(1, 2))
+    U = np.fft.rfftn(x, axes=(1, 2)) if half else full
+    F = rng.standard_normal((Kf, M, N))
+    F[:, :, 1] = 0.0  # a negligible column, skipped through the segments
+    seg = K.filter_segments(F, 1e-12)
+    scale = 1.0 / (kx * ky)
+    F2 = K.double_filters(F * scale).reshape(Kf, -1)
+    out = np.empty((B, Kf, (M // kx) * (N // ky)), dtype=complex)
+    K.filter_fold.py_func(_iv(U), half, M, N, F2, seg, kx, ky, out.view(float))
+    prod = full[:, None] * F[None]
+    want = prod.reshape(B, Kf, kx, M // kx, ky, N // ky).mean(axis=(2, 4))
+    np.testing.assert_allclose(out.reshape(want.shape), want, rtol=1e-12, atol=1e-12)
+
+
+def test_filter_segments_cover_wrapped_support():
+    F = np.zeros((1, 2, 10))
+    F[0, 0, [0, 1, 9]] = 1.0  # around column 0, wrapping
+    F[0, 1, [3, 5]] = 1.0
+    seg = K.filter_segments(F, 1e-12)
+    assert tuple(seg[0, 0]) == (9, 10, 0, 2)
+    assert tuple(seg[0, 1]) == (3, 6, 0, 0)
+
+
+@pytest.mark.parametrize("M, N, kx, ky", [(4, 6, 2, 2), (8, 8, 4, 4), (1, 8, 1, 2), (3, 5, 1, 1)])
+def test_lowpass_fold_hermitian_py_func(rng, M, N, kx, ky):
+    B = 2
+    x = rng.standard_normal((B, M, N))
+    U = np.fft.rfftn(x, axes=(1, 2))
+    phi = _symmetric(rng, (M, N), np.float64)
+    Mk, Nk = M // kx, N // ky
+    out = np.empty((B, Mk * (Nk // 2 + 1)), dtype=complex)
+    F2 = K.double_filters(phi).reshape(-1)
+    K.lowpass_fold_hermitian.py_func(_iv(U), M, N, F2, kx, ky, 1.0 / (kx * ky), out.view(float))
+    prod = np.fft.fftn(x, axes=(1, 2)) * phi
+    want = prod.reshape(B, kx, Mk, ky, Nk).mean(axis=(1, 3))[..., : Nk // 2 + 1]
+    np.testing.assert_allclose(out.reshape(want.shape), want, rtol=1e-12, atol=1e-12)
+
+
+def test_modulus_py_func(rng):
+    z = _complex(rng, (3, 7), np.float64)
+    z[0, 0] = 1e-200 + 1e-200j  # squares underflow: hypot path
+    z[1, 1] = 1e200 + 1e200j  # squares overflow: hypot path
+    out = np.empty((3, 7))
+    lo, hi = nbm._square_range(np.dtype(np.float64))
+    with np.errstate(over="ignore", under="ignore"):
+        K.modulus.py_func(_iv(z), lo, hi, out)
+    np.testing.assert_allclose(out, np.abs(z), rtol=1e-15)
+    assert K._inexact.py_func(1e-200, 0.0, lo, hi) and not K._inexact.py_func(0.0, 0.0, lo, hi)
+
+
+@pytest.mark.parametrize("complex_input", [True, False])
+@pytest.mark.parametrize("B, lanes", [(5, 4), (3, 8), (4, 4)])
+def test_lowpass_spatial_py_func(rng, complex_input, B, lanes):
+    M, N, h, w = 5, 6, 2, 3
+    rows, colsT = rng.standard_normal((h, M)), rng.standard_normal((N, w))
+    z = _complex(rng, (B, M, N), np.float64) if complex_input else rng.standard_normal((B, M, N))
+    if complex_input:
+        z[0, 0, 0] = 1e-200  # a hypot fix-up
+    Z = _iv(z) if complex_input else z.reshape(B, -1)
+    out = np.empty((B, h * w))
+    lo, hi = nbm._square_range(np.dtype(np.float64))
+    K.lowpass_spatial.py_func(Z, complex_input, M, N, rows, colsT, lo, hi, lanes, out)
+    u = np.abs(z) if complex_input else z
+    np.testing.assert_allclose(out.reshape(B, h, w), rows @ u @ colsT, rtol=1e-12, atol=1e-14)
+
+
+def test_double_filters():
+    f = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(K.double_filters(f), [[0, 0, 1, 1, 2, 2], [3, 3, 4, 4, 5, 5]])
+
+
+# -- the transforms ------------------------------------------------------------
+SCATTERING_2D = [
+    # (shape, J, L, max_order, average)
+    ((28, 28), 2, 8, 2, False),
+    ((32, 32), 3, 8, 2, False),
+    ((17, 23), 2, 4, 2, False),
+    ((9, 31), 3, 2, 2, True),
+    ((16, 16), 1, 6, 1, False),
+    ((5, 5), 2, 4, 2, False),  # smaller than 2**J
+    ((1, 7), 1, 3, 2, False),
+    ((3, 2), 2, 1, 2, True),
+    ((40, 12), 4, 4, 2, False),
+    ((64, 64), 4, 8, 2, True),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape, J, L, max_order, average", SCATTERING_2D)
+def test_scattering2d_numba_equals_numpy(rng, dtype, shape, J, L, max_order, average):
+    X = rng.standard_normal((5, shape[0] * shape[1])).astype(dtype)
+    kw = dict(J=J, L=L, shape=shape, max_order=max_order, average=average)
+    want = Scattering2D(backend="numpy", **kw).fit_transform(X)
+    got = Scattering2D(backend="numba", n_jobs=2, **kw).fit_transform(X)
+    assert got.dtype == dtype and got.shape == want.shape
+    assert relative_error(got, want) <= TOL[dtype]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_scattering2d_phase_relu_numba_equals_numpy(rng, dtype):
+    X = rng.standard_normal((3, 20 * 20)).astype(dtype)
+    kw = dict(J=2, L=4, shape=(20, 20), nonlinearity="relu", n_phases=2)
+    want = Scattering2D(backend="numpy", **kw).fit_transform(X)
+    got = Scattering2D(backend="numba", **kw).fit_transform(X)
+    assert relative_error(got, want) <= TOL[dtype]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_scattering2d_independent_of_batches_and_threads(rng, dtype):
+    X = rng.standard_normal((37, 24 * 24)).astype(dtype)
+    kw = dict(J=3, L=4, shape=(24, 24), backend="numba")
+    full = Scattering2D(**kw, n_jobs=1).fit_transform(X)
+    for batch_size, n_jobs in [(1, 1), (5, 2), (16, -1), (37, 2), (100, None)]:
+        out = Scattering2D(**kw, batch_size=batch_size, n_jobs=n_jobs).fit_transform(X)
+        np.testing.assert_array_equal(out, full)
+    assert (
+        relative_error(full, Scattering2D(**{**kw, "backend": "numpy"}).fit_transform(X))
+        <= TOL[dtype]
+    )
+
+
+def test_scattering2d_default_shapes_with_numba(rng):
+    X = rng.standard_normal((4, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ShapeWarning)
+        got = Scattering2D(backend="numba").fit_transform(X)
+        want = Scattering2D(backend="numpy").fit_transform(X)
+    assert relative_error(got, want) <= 1e-6
