@@ -134,6 +134,8 @@ def _resolve_top_level(app, env, node, contnode):
         return None
     target = node.get("reftarget", "")
     parts = target.split(".")
+    if len(parts) == 1 and (node.get("py:module") or "").startswith("skscat"):
+        parts = ["skscat", parts[0]]  # e.g. :class:`Scattering1D` under currentmodule skscat
     if len(parts) != 2 or parts[0] != "skscat":
         return None
     domain = env.get_domain("py")
