@@ -20,6 +20,7 @@ and a cotangent ``g`` on a complex moment ``m``, the rules used are:
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -51,11 +52,16 @@ def _scatter_add(xp, target, index, values):
     return target
 
 
+@functools.lru_cache(maxsize=1)
+def _threadpool_controller():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()  # scans the loaded libraries once
+
+
 def _blas_limits(backend):
     """BLAS threads limited to the backend's workers, as the transform does."""
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=getattr(backend, "workers", 1), user_api="blas")
+    return _threadpool_controller().limit(limits=getattr(backend, "workers", 1), user_api="blas")
 
 
 def forward(est, X, backend):
