@@ -1,9 +1,13 @@
 """Filter banks: pure functions of their parameters, cached at module level."""
 
 from ._cache import clear_filter_cache
+from .morlet1d import FilterBank1D, morlet_1d, morlet_filter_bank_1d
 from .morlet2d import FilterBank2D, gabor_2d, morlet_2d, morlet_filter_bank_2d, periodize_fourier
 
 __all__ = [
+    "FilterBank1D",
+    "morlet_1d",
+    "morlet_filter_bank_1d",
     "FilterBank2D",
     "clear_filter_cache",
     "gabor_2d",

@@ -1,0 +1,118 @@
+"""The 1-D scattering cascade, written once against the backend operations.
+
+Python loops run over filter groups (first-order filters of equal ``j1``, and
+runs of second-order filters of equal sub-sampling) only; every operation is
+batched over samples and over the filters of a group (at order 2, over both
+filters of the path).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..filters.morlet1d import FilterBank1D
+from ._paths1d import Geometry1D
+
+
+def pad_signal(x, backend, geometry: Geometry1D):
+    """Reflect-pad the last axis of ``x`` to ``geometry.N_padded``.
+
+    Padding wider than the signal (short signals) reflects repeatedly, as
+    :func:`numpy.pad` does; it is done by an index gather since backends only
+    reflect once.
+    """
+    left, right, N = geometry.pad_left, geometry.pad_right, geometry.N
+    if left == 0 and right == 0:
+        return x
+    if max(left, right) < N:
+        return backend.pad_reflect(x, ((left, right),), 1)
+    index = np.pad(np.arange(N), (left, right), mode="reflect")
+    return x[..., backend.asarray(index)]
+
+
+def scattering1d(
+    x,
+    backend,
+    bank: FilterBank1D,
+    plan: tuple,
+    geometry: Geometry1D,
+    *,
+    max_order: int,
+    average: bool,
+    out,
+    tape=None,
+):
+    """Scattering coefficients of a batch of signals, written into ``out``.
+
+    Parameters
+    ----------
+    x : array of shape (n, N)
+        Real signals (backend array).
+    backend : backend instance
+        Supplies ``pad_reflect``, ``rfft``, ``irfft``, ``ifft``,
+        ``filter_subsample_hermitian``, ``lowpass_hermitian`` and ``modulus``.
+    bank : FilterBank1D
+        Fourier filters on the padded grid.
+    plan : tuple of Group1
+        The filter groups (:func:`skscat.scattering._paths1d.plan_1d`).
+    geometry : Geometry1D
+        Padding and output time grid.
+    max_order : {1, 2}
+    average : bool
+        Low-pass and sub-sample by ``2**log2_T`` (Kymatio's output); otherwise
+        every path's modulus at full rate on the input's samples (order 0 is
+        the signal itself).
+    out : array of shape (n, n_paths, n_times)
+        Receives the coefficients, paths in Kymatio's order.
+    tape : dict or None
+        If given, receives the bank (``tape["bank"]``) and the complex wavelet
+        coefficients before each modulus: ``tape[(g,)]`` of shape
+        ``(n, K1, N / 2**k1)`` for first-order group ``g`` and ``tape[(g, b)]``
+        of shape ``(n, K1, K2, N / 2**(k1 + k2))`` for its second-order block
+        ``b``; :mod:`skscat.gradients` back-propagates through them.
+    """
+    ops = backend
+    n = x.shape[0]
+    N = bank.N
+    log2_T = geometry.log2_T
+    t0, nt = geometry.t_start, geometry.n_times
+
+    # Every signal entering an FFT is real (the padded signal, a modulus), so
+    # spectra are half spectra (rfft); the analytic wavelets need the full
+    # spectrum (filter_subsample_hermitian rebuilds it), the real symmetric
+    # low-pass keeps half spectra, which go back by irfft.
+    def lowpass(U_half, res):
+        """``U * phi`` sub-sampled to the output grid, from resolution ``2**res``."""
+        n_res, k = N // 2**res, 2 ** (log2_T - res)
+        S = ops.irfft(ops.lowpass_hermitian(U_half, bank.phi[res], k, 1, n_res), n_res // k, 1)
+        return S[..., t0 : t0 + nt]
+
+    def wavelet_modulus(U_half, filters, res, k, key):
+        """``|U * psi|`` for each filter, from resolution ``2**res``, sub-sampled by ``2**k``."""
+        W = ops.ifft(ops.filter_subsample_hermitian(U_half, filters, 2**k, 1, N // 2**res), 1)
+        if tape is not None:
+            tape[key] = W
+        return ops.modulus(W)
+
+    if tape is not None:
+        tape["bank"] = bank
+    U0 = ops.rfft(pad_signal(x, ops, geometry), 1)
+    out[:, 0] = lowpass(U0, 0) if average else x
+    for g, group in enumerate(plan):
+        k1 = group.k1
+        U1 = wavelet_modulus(U0, bank.block("psi1", 0, group.n1), 0, k1, (g,))  # (n, K1, N / 2**k1)
+        channels = slice(1 + group.n1.start, 1 + group.n1.stop)
+        if not average:
+            out[:, channels] = U1[..., t0 : t0 + nt]
+        if not (average or group.blocks):
+            continue
+        U1 = ops.rfft(U1, 1)
+        if average:
+            out[:, channels] = lowpass(U1, k1)
+        for b, block in enumerate(group.blocks):
+            k2 = block.k2
+            psi2 = bank.block("psi2", k1, block.n2, group.scale2)
+            U2 = wavelet_modulus(U1, psi2, k1, k2, (g, b))  # (n, K1, K2, N / 2**(k1 + k2))
+            S2 = lowpass(ops.rfft(U2, 1), k1 + k2) if average else U2[..., t0 : t0 + nt]
+            out[:, block.channels] = S2.reshape((n, -1, nt))
+    return out
