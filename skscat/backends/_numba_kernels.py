@@ -162,6 +162,18 @@ def filter_fold(U, half, M, N, F2, seg, kx, ky, out):
                     for i in range(size):
                         o[i] = src[i] * w[i]
                     continue
+                if kx == 2 and ky == 2:
+                    # the common 2-D case: the four aliases in one pass
+                    rk = np.uint64(rowk)
+                    for p in range(Mk):
+                        d0 = np.uint64(p * rowk)
+                        x0 = np.uint64(p * row)
+                        x1 = np.uint64((Mk + p) * row)
+                        for i in range(rk):
+                            o[d0 + i] = (
+                                src[x0 + i] * w[x0 + i] + src[x0 + rk + i] * w[x0 + rk + i]
+                            ) + (src[x1 + i] * w[x1 + i] + src[x1 + rk + i] * w[x1 + rk + i])
+                    continue
                 if ky == 2:
                     for p in range(Mk):
                         d = o[p * rowk : (p + 1) * rowk]
