@@ -67,15 +67,13 @@ def backward(est, X, tape, G, backend):
                 gU2 = adj.fft_real_adjoint(backend, lowpass_adjoint(g2, k1 + k2, size2), 1)
             else:
                 gU2 = adj.crop_adjoint(backend, g2, (size2,), (t0,))
-            psi2 = bank.psi2[k1][block.n2]
-            if group.scale2 != 1.0:
-                psi2 = psi2 * group.scale2
+            psi2 = bank.block("psi2", k1, block.n2, group.scale2)
             gU1_hat = gU1_hat + modulus_back(gU2, W2, psi2, k2)
         if not isinstance(gU1_hat, int):
             gU1 = gU1 + adj.fft_real_adjoint(backend, gU1_hat, 1)
         if isinstance(gU1, int):
             continue
-        gU0_hat = gU0_hat + modulus_back(gU1, W1, bank.psi1[group.n1], k1)
+        gU0_hat = gU0_hat + modulus_back(gU1, W1, bank.block("psi1", 0, group.n1), k1)
     if not isinstance(gU0_hat, int):
         gxp = adj.fft_real_adjoint(backend, gU0_hat, 1)
         pad = ((geometry.pad_left, geometry.pad_right),)

@@ -13,6 +13,7 @@ from ..backends import get_backend
 # Looked up lazily so that a transform missing from this build is simply absent.
 _HANDLERS = {
     ("skscat.scattering.scattering2d", "Scattering2D"): "skscat.gradients._scattering2d",
+    ("skscat.scattering.scattering1d", "Scattering1D"): "skscat.gradients._scattering1d",
     ("skscat.phase_harmonics.phase_harmonics2d", "PhaseHarmonics2D"): (
         "skscat.gradients._phase_harmonics"
     ),
