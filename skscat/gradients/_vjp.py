@@ -120,8 +120,11 @@ def value_and_grad(estimator, X, cotangent):
     Parameters
     ----------
     estimator : fitted transformer
-        :class:`~skscat.Scattering2D` (any ``nonlinearity``), and the other
-        transforms listed by :func:`supports_gradients`.
+        :class:`~skscat.Scattering2D` (any ``nonlinearity``),
+        :class:`~skscat.scattering.Scattering1D`,
+        :class:`~skscat.phase_harmonics.PhaseHarmonics2D` or
+        :class:`~skscat.phase_harmonics.PhaseHarmonics1D` (see
+        :func:`supports_gradients`), on any CPU backend.
     X : array-like of shape (n_samples, n_features)
         Input rows, as for ``transform``. float32 input gives float32 results.
     cotangent : array-like of shape (n_samples, n_features_out_)
