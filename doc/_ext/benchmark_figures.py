@@ -36,7 +36,7 @@ def _draw(data: dict, png: Path) -> None:
     cases = list(data["cases"])
     runners = list(dict.fromkeys(r for case in cases for r in data["cases"][case]))
     width = 0.8 / max(len(runners), 1)
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.6 * len(cases) + 2.5), 3.4))
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.6 * len(cases) + 2.5) + 2.0, 3.4))
     for k, runner in enumerate(runners):
         values = [data["cases"][c].get(runner, np.nan) for c in cases]
         x = np.arange(len(cases)) + (k - (len(runners) - 1) / 2) * width
@@ -48,7 +48,7 @@ def _draw(data: dict, png: Path) -> None:
     if data.get("log", False):
         ax.set_yscale("log")
     ax.set_title(data["title"], fontsize=10)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     png.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(png, dpi=110)
