@@ -1,7 +1,7 @@
 """
-===================================================
+=========================================================
 Texture synthesis: Gaussian statistics vs phase harmonics
-===================================================
+=========================================================
 
 A stationary texture is modelled by a few statistics ``Phi(x)``; a new
 sample of the texture is an image with the same statistics, found by
