@@ -137,6 +137,57 @@ class NumpyBackend:
     def modulus(self, x):
         return np.abs(x)
 
+    def phase_harmonic(self, z, k: int, modulus=None):
+        """Phase harmonic ``[z]^k = |z| exp(i k arg z)`` of a complex array, element-wise.
+
+        The modulus is kept and the phase multiplied by the integer ``k >= 0``:
+        ``k = 0`` gives ``|z|`` (real dtype), ``k = 1`` gives ``z`` itself, and
+        ``[0]^k = 0`` for every ``k`` (the phase of 0 does not matter). Since
+        ``|[z]^k| = |z|``, harmonics compose: ``[[z]^k]^2 = [z]^(2k)``.
+
+        Computed without angles as ``|z| u**k`` with ``u = z / |z|`` (0 where
+        ``z == 0``) raised by repeated squaring; for ``k = 2`` this is
+        ``z * z / |z|``.
+
+        Parameters
+        ----------
+        z : complex array
+        k : int
+            Non-negative harmonic order.
+        modulus : real array, optional
+            ``|z|`` if the caller has it already (it is not recomputed).
+
+        Returns
+        -------
+        array
+            Same shape as ``z``; complex of ``z``'s precision for ``k >= 1``,
+            real for ``k = 0``.
+        """
+        xp = self.xp  # written with xp only, so other backends may reuse it
+        k = int(k)
+        if k < 0:
+            raise ValueError(f"phase_harmonic needs k >= 0, got {k}.")
+        r = xp.abs(z) if modulus is None else modulus
+        if k == 0:
+            return r
+        if k == 1:
+            return z
+        safe = xp.where(r > 0, r, 1)
+        inv = xp.where(r > 0, 1 / safe, 0).astype(r.dtype, copy=False)
+        if k == 2:  # z^2 / |z|
+            return z * z * inv
+        u = z * inv
+        result = None
+        power = u
+        while True:
+            if k & 1:
+                result = power if result is None else result * power
+            k >>= 1
+            if not k:
+                break
+            power = power * power
+        return result * r
+
     def pad_reflect(self, x, pad_width, ndim: int):
         """Reflect-pad the last ``ndim`` axes by ``pad_width`` ((before, after), ...)."""
         widths = ((0, 0),) * (x.ndim - ndim) + tuple(tuple(p) for p in pad_width)

@@ -1,0 +1,133 @@
+"""What PhaseHarmonics1D and PhaseHarmonics2D share: parameters, features, names."""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+from threadpoolctl import threadpool_limits
+
+from .._base import HarmonicTransformer
+from .core import build_plan, frequency_boxes, normalize_moments, phase_harmonic_moments
+from .moments import FAMILIES
+
+NORMALIZATIONS = ("image",)
+
+
+def largest_J(n: int) -> int:
+    """``J=None``: the largest ``J`` with ``2**J <= n`` (at least 1)."""
+    return max(1, int(math.floor(math.log2(max(n, 1)))))
+
+
+class _PhaseHarmonicsBase(HarmonicTransformer):
+    """Shared machinery; subclasses set the geometry, the table and the bank."""
+
+    _ndim = 2
+
+    _parameter_constraints: dict = {
+        **HarmonicTransformer._parameter_constraints,
+        "J": [Interval(Integral, 1, None, closed="left"), None],
+        "delta_n": [Interval(Integral, 0, None, closed="left")],
+        "moments": [tuple, list, str],
+        "normalize": [StrOptions(set(NORMALIZATIONS)), None],
+    }
+
+    # -- derived state --------------------------------------------------------
+    def _resolve_J(self, length: int) -> int:
+        if self.J is None:
+            return largest_J(length)
+        if 2**self.J > length:
+            raise ValueError(
+                f"{type(self).__name__}: J={self.J} needs signals of at least 2**J = "
+                f"{2**self.J} samples along their longest axis, got {length}; lower J "
+                "or pass J=None to take the largest J the data allow."
+            )
+        return int(self.J)
+
+    def _finish_geometry(self, table) -> None:
+        self.n_moments_ = len(table)
+        if self.normalize is None:
+            self._imag_index = np.arange(len(table))
+        else:
+            self._imag_index = np.flatnonzero(~table.real)
+        self.n_features_out_ = self.n_moments_ + len(self._imag_index)
+
+    @property
+    def moment_table_(self):
+        """The :class:`~skscat.phase_harmonics.moments.MomentTable` (cached, not pickled)."""
+        return self._table()
+
+    # -- transform ------------------------------------------------------------
+    def _bytes_per_sample(self) -> int:
+        size = math.prod(self.shape_)
+        n_maps = self.J_ * self._n_angles()
+        lag_factor = 2 if self.delta_n else 1
+        return 16 * size * (4 * n_maps * lag_factor + 4 * self._n_angles() + 4)
+
+    def _transform_batch(self, X, backend):
+        n = X.shape[0]
+        x = X.reshape((n,) + tuple(self.shape_))
+        bank = self._bank(np.dtype(X.dtype).name)
+        psi, phi = backend.asarray(bank.psi), backend.asarray(bank.phi)
+        plan = build_plan(self._table())
+        normalize = self.normalize is not None
+        # The matrix products are small and many: BLAS gets the threads that
+        # n_jobs grants, no more (oversubscribed BLAS threads stall them).
+        with threadpool_limits(limits=getattr(backend, "workers", 1), user_api="blas"):
+            result = phase_harmonic_moments(
+                x, backend, psi, phi, plan, boxes=self._boxes(bank), with_stats=normalize
+            )
+        if normalize:
+            moments, stats = result
+            moments = normalize_moments(moments, stats, plan, backend.xp)
+        else:
+            moments = result
+        xp = backend.xp
+        return xp.concatenate([moments.real, moments.imag[:, self._imag_index]], axis=1).astype(
+            X.dtype, copy=False
+        )
+
+    def _feature_names(self) -> list[str]:
+        names = self._table().names
+        return [f"{name}_re" for name in names] + [f"{names[i]}_im" for i in self._imag_index]
+
+    def _boxes(self, bank):
+        if not self.delta_n:
+            return None
+        return _frequency_boxes(bank)
+
+    # -- hooks ----------------------------------------------------------------
+    def _n_angles(self) -> int:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _table(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _bank(self, dtype: str):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+_BOX_CACHE: dict = {}
+
+
+def _frequency_boxes(bank):
+    """:func:`~skscat.phase_harmonics.core.frequency_boxes` of a cached bank, memoised."""
+    key = id(bank)
+    hit = _BOX_CACHE.get(key)
+    if hit is None or hit[0] is not bank:
+        if len(_BOX_CACHE) > 32:
+            _BOX_CACHE.clear()
+        hit = (bank, frequency_boxes(bank.psi, bank.J, bank.L, len(bank.shape)))
+        _BOX_CACHE[key] = hit
+    return hit[1]
+
+
+def _families(moments, owner):
+    from .moments import check_moments
+
+    return check_moments(moments, owner)
+
+
+__all__ = ["FAMILIES", "NORMALIZATIONS", "largest_J"]
