@@ -141,3 +141,17 @@ def test_sklearn_compatible_relu(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ShapeWarning)
         check(estimator)
+
+
+@pytest.mark.parametrize("average", [False, True])
+def test_relu_same_numbers_on_every_cpu_backend(rng, average):
+    from skscat.backends import available_backends
+
+    X = rng.standard_normal((3, 20 * 18))
+    params = dict(J=3, L=2, shape=(20, 18), nonlinearity="relu", n_phases=3, average=average)
+    ref = Scattering2D(backend="numpy", **params).fit_transform(X)
+    for backend in available_backends():
+        if backend in ("numpy", "cupy"):
+            continue
+        got = Scattering2D(backend=backend, **params).fit_transform(X)
+        np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-12 * np.abs(ref).max())
