@@ -111,6 +111,7 @@ plot_rcparams = {"figure.max_open_warning": 0}
 html_theme = "pydata_sphinx_theme"
 html_title = f"skscat {release}"
 html_static_path = ["_static"]
+html_css_files = ["skscat.css"]
 html_theme_options = {
     "navigation_depth": 2,
     "show_toc_level": 2,
