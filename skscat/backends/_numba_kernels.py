@@ -94,8 +94,41 @@ def double_filters(filters: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.repeat(filters, 2, axis=-1))
 
 
+@njit(fastmath=False, cache=True, error_model="numpy", inline="always")
+def _accumulate(Ub, half, M, N, w, x, lo, hi, ky, d, qmax):
+    """``d[q] += X[x, y] * w[y]`` for ``y`` in ``[lo, hi)``, ``q = y mod (N // ky)``.
+
+    ``Ub`` is one spectrum (interleaved; if ``half``, only columns
+    ``<= N // 2`` are stored and ``X[x, y] = conj(X[-x, -y])`` gives the
+    others), ``w`` the doubled filter of row ``x`` (``2 * N`` values), ``d`` an
+    interleaved output row; columns with ``q >= qmax`` are not accumulated.
+    """
+    Nh = N // 2 + 1 if half else N
+    rowu = 2 * Nh
+    Nk = N // ky
+    xr = (M - x) % M
+    for c in range(lo // Nk, (hi - 1) // Nk + 1):
+        y0 = max(lo, c * Nk)
+        y1 = min(hi, c * Nk + qmax)
+        # stored columns: one contiguous, vectorised loop
+        ya, yb = y0, min(y1, Nh)
+        if ya < yb:
+            n2 = 2 * (yb - ya)
+            s0 = Ub[x * rowu + 2 * ya : x * rowu + 2 * ya + n2]
+            w0 = w[2 * ya : 2 * ya + n2]
+            dd = d[2 * (ya - c * Nk) : 2 * (ya - c * Nk) + n2]
+            for i in range(n2):
+                dd[i] += s0[i] * w0[i]
+        # mirrored columns of a half spectrum
+        for y in range(max(y0, Nh), y1):
+            j = xr * rowu + 2 * (N - y)
+            q = y - c * Nk
+            d[2 * q] += Ub[j] * w[2 * y]
+            d[2 * q + 1] -= Ub[j + 1] * w[2 * y]
+
+
 @njit(**_JIT)
-def filter_fold(U, half, M, N, F2, seg, kx, ky, out):
+def filter_fold(U, half, M, N, F2, seg, sparse, expand, kx, ky, out):
     """Fourier products with real filters, each periodised by ``(kx, ky)``.
 
     Parameters
@@ -113,8 +146,14 @@ def filter_fold(U, half, M, N, F2, seg, kx, ky, out):
         power of two, so scaling the filter instead of the sum is exact).
     seg : int array (K, M, 4)
         For each filter row, at most two ranges ``[lo, hi)`` of columns
-        outside which the filter is negligible (:func:`filter_segments`);
-        used when ``ky > 2``.
+        outside which the filter is negligible (:func:`filter_segments`).
+    sparse : bool
+        Visit only the segments (narrow filters); otherwise every column.
+    expand : bool
+        Expand half spectra once per input into a scratch full spectrum
+        shared by the ``K`` filters (needed by dense filters; worth it when
+        the segments reach the mirrored half). Without it, sparse filters
+        read the half spectra in place, mirrored columns one by one.
     kx, ky : int
         Sub-sampling factors in space (dividing ``M`` and ``N``).
     out : float array (B, K, (M // kx) * 2 * (N // ky))
@@ -123,9 +162,9 @@ def filter_fold(U, half, M, N, F2, seg, kx, ky, out):
     Notes
     -----
     Output row ``p`` is the sum, over ``a < kx`` and ``c < ky``, of block
-    ``c`` of input row ``a * M // kx + p`` times the filter. For ``ky <= 2``
-    it is written in one pass (the first term assigns, the others add); for
-    larger factors (narrow filters) only the filter's segments are visited.
+    ``c`` of input row ``a * M // kx + p`` times the filter. Dense filters with
+    ``ky <= 2`` are written in one pass (the first term assigns, the others
+    add); otherwise the output is zeroed and the segments accumulated.
     """
     B = U.shape[0]
     K = F2.shape[0]
@@ -136,11 +175,12 @@ def filter_fold(U, half, M, N, F2, seg, kx, ky, out):
     rowh = 2 * Nh
     rowk = 2 * Nk
     size = M * row
+    expand = half and (expand or not sparse)
     n_chunks = (B + _CHUNK - 1) // _CHUNK
     for chunk in prange(n_chunks):
-        full = np.empty(size, dtype=U.dtype)
+        full = np.empty(size if expand else 0, dtype=U.dtype)
         for b in range(chunk * _CHUNK, min(B, (chunk + 1) * _CHUNK)):
-            if half:
+            if expand:
                 Ub = U[b]
                 for x in range(M):
                     dst = full[x * row : x * row + rowh]
@@ -158,11 +198,11 @@ def filter_fold(U, half, M, N, F2, seg, kx, ky, out):
             for f in range(K):
                 o = out[b, f]
                 w = F2[f]
-                if kx * ky == 1:
+                if not sparse and kx * ky == 1:
                     for i in range(size):
                         o[i] = src[i] * w[i]
                     continue
-                if kx == 2 and ky == 2:
+                if not sparse and kx == 2 and ky == 2:
                     # the common 2-D case: the four aliases in one pass
                     rk = np.uint64(rowk)
                     for p in range(Mk):
@@ -174,7 +214,7 @@ def filter_fold(U, half, M, N, F2, seg, kx, ky, out):
                                 src[x0 + i] * w[x0 + i] + src[x0 + rk + i] * w[x0 + rk + i]
                             ) + (src[x1 + i] * w[x1 + i] + src[x1 + rk + i] * w[x1 + rk + i])
                     continue
-                if ky == 2:
+                if not sparse and ky == 2:
                     for p in range(Mk):
                         d = o[p * rowk : (p + 1) * rowk]
                         for a in range(kx):
@@ -190,31 +230,36 @@ def filter_fold(U, half, M, N, F2, seg, kx, ky, out):
                                 for i in range(rowk):
                                     d[i] += s0[i] * w0[i] + s1[i] * w1[i]
                     continue
-                # larger factors: the filter is narrow, so only the segments
-                # of each row where it is not negligible are visited
+                # narrow filters (or larger factors): zero, then accumulate
+                # the segments of every row
                 for i in range(Mk * rowk):
                     o[i] = 0
                 for x in range(M):
                     p = x % Mk
                     d = o[p * rowk : (p + 1) * rowk]
+                    wx = w[x * row : (x + 1) * row]
                     for g in range(2):
                         lo = seg[f, x, 2 * g]
                         hi = seg[f, x, 2 * g + 1]
                         if lo >= hi:
                             continue
+                        if half and not expand:
+                            _accumulate(src, True, M, N, wx, x, lo, hi, ky, d, Nk)
+                            continue
+                        # a full spectrum: each block of the segment is one loop
+                        base = np.uint64(x * row)
                         for c in range(lo // Nk, (hi - 1) // Nk + 1):
                             y0 = max(lo, c * Nk)
-                            y1 = min(hi, (c + 1) * Nk)
-                            start = x * row + 2 * y0
-                            s0 = src[start : start + 2 * (y1 - y0)]
-                            w0 = w[start : start + 2 * (y1 - y0)]
-                            dd = d[2 * (y0 - c * Nk) : 2 * (y1 - c * Nk)]
-                            for i in range(2 * (y1 - y0)):
-                                dd[i] += s0[i] * w0[i]
+                            n2 = np.uint64(2 * (min(hi, c * Nk + Nk) - y0))
+                            s0 = base + np.uint64(2 * y0)
+                            d0 = np.uint64(2 * (y0 - c * Nk))
+                            w0 = np.uint64(2 * y0)
+                            for i in range(n2):
+                                d[d0 + i] += src[s0 + i] * wx[w0 + i]
 
 
 @njit(**_JIT)
-def lowpass_fold_hermitian(U, M, N, F2, kx, ky, scale, out):
+def lowpass_fold_hermitian(U, M, N, F2, seg, sparse, kx, ky, scale, out):
     """Product with a real symmetric filter and periodisation, on half spectra.
 
     Parameters
@@ -226,6 +271,11 @@ def lowpass_fold_hermitian(U, M, N, F2, kx, ky, scale, out):
     F2 : float array (M * 2 * N)
         Doubled real filter with ``F[x, y] == F[-x, -y]`` (so the product is
         again the spectrum of a real signal).
+    seg : int array (M, 4)
+        Column ranges of each row outside which the filter is negligible
+        (:func:`filter_segments`).
+    sparse : bool
+        Visit only the segments (a narrow low-pass) instead of every column.
     kx, ky, scale : as in :func:`filter_fold`
     out : float array (B, (M // kx) * 2 * ((N // ky) // 2 + 1))
         Interleaved half spectra of the periodised products.
@@ -245,8 +295,16 @@ def lowpass_fold_hermitian(U, M, N, F2, kx, ky, scale, out):
             o[i] = 0
         for x in range(M):
             p = x % Mk
+            d = o[p * rowkh : (p + 1) * rowkh]
+            if sparse:
+                wx = F2[x * row : (x + 1) * row]
+                for g in range(2):
+                    lo = seg[x, 2 * g]
+                    hi = seg[x, 2 * g + 1]
+                    if lo < hi:
+                        _accumulate(Ub, True, M, N, wx, x, lo, hi, ky, d, Nkh)
+                continue
             xr = (M - x) % M
-            d = o[p * rowkh : p * rowkh + rowkh]
             for c in range(ky):
                 y0 = c * Nk
                 # columns y0 + q below Nh are stored, the others are mirrored

@@ -65,6 +65,16 @@ def _square_range(dtype):
     return dtype.type(lo), dtype.type(info.max)
 
 
+# Filters whose non-negligible segments cover less than this fraction of the
+# grid are applied segment by segment (narrow filters: coarse scales).
+_SPARSE_BELOW = 0.5
+# ... reading half spectra in place, where a column above N // 2 (mirrored
+# through Hermitian symmetry) costs about this many vectorised ones.
+_MIRRORED_COST = 4
+# The low-pass is applied segment by segment below this density (1-D, long
+# signals); 2-D low-passes are wide in Fourier and take the plain loops.
+_SPARSE_LOWPASS_BELOW = 0.25
+
 # Maps side by side in :func:`~skscat.backends._numba_kernels.lowpass_spatial`.
 _LANES = 32
 
@@ -72,24 +82,27 @@ _doubled_cache: OrderedDict = OrderedDict()
 _doubled_lock = threading.Lock()
 
 
-def _doubled(filters, dtype, ndim, scale=1.0, segments=False):
-    """Doubled (re/im interleaved) copy of real filters times ``scale``, and segments.
+def _doubled(filters, dtype, ndim, scale=1.0):
+    """Prepared real filters: doubled copy times ``scale``, segments, density.
 
-    Returns ``(doubled, seg)``: :func:`~skscat.backends._numba_kernels.double_filters`
-    of ``filters * scale`` and, if ``segments``, the column ranges outside
-    which each filter row is below ``eps**2`` of the filter's maximum
+    Returns ``(doubled, seg, density, mirrored)``:
+    :func:`~skscat.backends._numba_kernels.double_filters` of
+    ``filters * scale``; the column ranges outside which each filter row is
+    below ``eps**2`` of the filter's maximum
     (:func:`~skscat.backends._numba_kernels.filter_segments`; ``eps`` of
-    ``dtype``: products that small cannot change a result in that precision),
-    else ranges covering every row. ``scale`` is a power of two (the
-    ``1 / k**ndim`` of a periodisation), so the scaled copy gives bit-identical
-    products to scaling afterwards.
+    ``dtype``: products that small cannot change a result in that precision);
+    the fraction of the grid those ranges cover; and how many of their
+    entries, over all filters, lie in columns above ``N // 2`` (read through
+    Hermitian symmetry from half spectra). ``scale`` is a power of
+    two (the ``1 / k**ndim`` of a periodisation), so the scaled copy gives
+    bit-identical products to scaling afterwards.
 
     Filter banks are long-lived (module-level cache) and read-only, so their
     prepared copies are cached too, keyed by the array's identity (the entry
     keeps the array alive, so the identity is not reused).
     """
     dtype = np.dtype(dtype)
-    key = (id(filters), filters.shape, dtype.str, ndim, scale, segments)
+    key = (id(filters), filters.shape, dtype.str, ndim, scale)
     with _doubled_lock:
         hit = _doubled_cache.get(key)
         if hit is not None and hit[0] is filters:
@@ -102,12 +115,15 @@ def _doubled(filters, dtype, ndim, scale=1.0, segments=False):
         doubled *= dtype.type(scale)
     M = real.shape[-2] if ndim == 2 else 1
     stack = real.reshape(-1, M, real.shape[-1])
-    if segments:
-        seg = kern.filter_segments(stack, float(np.finfo(dtype).eps) ** 2)
-    else:
-        seg = np.zeros(stack.shape[:2] + (4,), dtype=np.int64)
-        seg[..., 1] = stack.shape[-1]
-    value = (doubled, seg)
+    seg = kern.filter_segments(stack, float(np.finfo(dtype).eps) ** 2)
+    covered = seg[..., 1] - seg[..., 0] + seg[..., 3] - seg[..., 2]
+    density = float(covered.sum()) / stack.size
+    # columns above N // 2: read through Hermitian symmetry from half spectra
+    nh = stack.shape[-1] // 2 + 1
+    above = np.clip(seg[..., 1], nh, None) - np.clip(seg[..., 0], nh, None)
+    above += np.clip(seg[..., 3], nh, None) - np.clip(seg[..., 2], nh, None)
+    mirrored = int(above.sum())
+    value = (doubled, seg, density, mirrored)
     if isinstance(filters, np.ndarray) and not filters.flags.writeable:
         # only read-only arrays (filter banks) are cached: their values cannot change
         with _doubled_lock:
@@ -197,13 +213,19 @@ class NumbaBackend(NumpyBackend):
         U, lead, M, _ = self._flat(x, ndim, ctype)
         stacked = filters.ndim > ndim
         kx = k if ndim == 2 else 1
-        F2, seg = _doubled(filters, rtype, ndim, 1.0 / (kx * k), segments=k > 2)
+        F2, seg, density, mirrored = _doubled(filters, rtype, ndim, 1.0 / (kx * k))
         F2 = F2.reshape(-1, 2 * M * n_last)
         seg = seg.reshape(F2.shape[0], M, 4)
+        sparse = density < _SPARSE_BELOW
+        # mirrored reads are scalar: expanding the spectrum once (M * N
+        # copies) is cheaper when the filters need many of them
+        expand = _MIRRORED_COST * mirrored > M * n_last
         Mk, Nk = M // kx, n_last // k
         out = np.empty((U.shape[0], F2.shape[0], Mk * Nk), dtype=ctype)
         with self._threads():
-            _kernels().filter_fold(_real_view(U), half, M, n_last, F2, seg, kx, k, _real_view(out))
+            _kernels().filter_fold(
+                _real_view(U), half, M, n_last, F2, seg, sparse, expand, kx, k, _real_view(out)
+            )
         space = (Mk, Nk) if ndim == 2 else (Nk,)
         out = out.reshape(lead + ((F2.shape[0],) if stacked else ()) + space)
         self._mark_owned(out)
@@ -232,7 +254,9 @@ class NumbaBackend(NumpyBackend):
         ctype = _complex_dtype(x, phi)
         rtype = np.dtype(ctype.char.lower())
         U, lead, M, _ = self._flat(x, ndim, ctype)
-        F2 = _doubled(phi, rtype, ndim)[0].reshape(-1)
+        F2, seg, density, _ = _doubled(phi, rtype, ndim)
+        F2 = F2.reshape(-1)
+        seg = seg.reshape(M, 4)
         kx = k if ndim == 2 else 1
         Mk, Nkh = M // kx, (n_last // k) // 2 + 1
         out = np.empty((U.shape[0], Mk * Nkh), dtype=ctype)
@@ -242,6 +266,8 @@ class NumbaBackend(NumpyBackend):
                 M,
                 n_last,
                 F2,
+                seg,
+                density < _SPARSE_LOWPASS_BELOW,
                 kx,
                 k,
                 rtype.type(1.0 / (kx * k)),

@@ -244,8 +244,9 @@ def test_complex_filters_fall_back_to_numpy(rng):
 def test_prepared_filters_cached_for_read_only_banks(rng):
     F = rng.standard_normal((2, 8, 8)).astype(np.float32)
     F.flags.writeable = False
-    a = nbm._doubled(F, np.float32, 2, 0.25, True)
-    assert nbm._doubled(F, np.float32, 2, 0.25, True) is a
+    a = nbm._doubled(F, np.float32, 2, 0.25)
+    assert nbm._doubled(F, np.float32, 2, 0.25) is a
+    assert 0 < a[2] <= 1 and 0 <= a[3] <= F.size
     np.testing.assert_array_equal(a[0][..., ::2], 0.25 * F)
     W = rng.standard_normal((2, 8, 8))  # writeable: never cached
     assert nbm._doubled(W, np.float64, 2) is not nbm._doubled(W, np.float64, 2)
@@ -272,11 +273,12 @@ def test_filter_fold_py_func(rng, half, M, N, kx, ky):
     seg = K.filter_segments(F, 1e-12)
     scale = 1.0 / (kx * ky)
     F2 = K.double_filters(F * scale).reshape(Kf, -1)
-    out = np.empty((B, Kf, (M // kx) * (N // ky)), dtype=complex)
-    K.filter_fold.py_func(_iv(U), half, M, N, F2, seg, kx, ky, out.view(float))
     prod = full[:, None] * F[None]
     want = prod.reshape(B, Kf, kx, M // kx, ky, N // ky).mean(axis=(2, 4))
-    np.testing.assert_allclose(out.reshape(want.shape), want, rtol=1e-12, atol=1e-12)
+    for sparse, expand in [(False, False), (True, False), (True, True)]:
+        out = np.empty((B, Kf, (M // kx) * (N // ky)), dtype=complex)
+        K.filter_fold.py_func(_iv(U), half, M, N, F2, seg, sparse, expand, kx, ky, out.view(float))
+        np.testing.assert_allclose(out.reshape(want.shape), want, rtol=1e-12, atol=1e-12)
 
 
 def test_filter_segments_cover_wrapped_support():
@@ -296,11 +298,17 @@ def test_lowpass_fold_hermitian_py_func(rng, M, N, kx, ky):
     phi = _symmetric(rng, (M, N), np.float64)
     Mk, Nk = M // kx, N // ky
     out = np.empty((B, Mk * (Nk // 2 + 1)), dtype=complex)
+    phi[:, 1:2] = 0.0  # negligible columns (kept symmetric: column N - 1 too)
+    phi[:, N - 1 :] = 0.0 if N > 2 else phi[:, N - 1 :]
     F2 = K.double_filters(phi).reshape(-1)
-    K.lowpass_fold_hermitian.py_func(_iv(U), M, N, F2, kx, ky, 1.0 / (kx * ky), out.view(float))
+    seg = K.filter_segments(phi[None], 1e-12)[0]
     prod = np.fft.fftn(x, axes=(1, 2)) * phi
     want = prod.reshape(B, kx, Mk, ky, Nk).mean(axis=(1, 3))[..., : Nk // 2 + 1]
-    np.testing.assert_allclose(out.reshape(want.shape), want, rtol=1e-12, atol=1e-12)
+    for sparse in (False, True):
+        K.lowpass_fold_hermitian.py_func(
+            _iv(U), M, N, F2, seg, sparse, kx, ky, 1.0 / (kx * ky), out.view(float)
+        )
+        np.testing.assert_allclose(out.reshape(want.shape), want, rtol=1e-12, atol=1e-12)
 
 
 def test_modulus_py_func(rng):
