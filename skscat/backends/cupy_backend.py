@@ -491,6 +491,20 @@ class CupyBackend:
         self._launch("phase_relu", rtype, out.size, args)
         return out
 
+    def lowpass_spatial(self, x, rows, cols, ndim: int, modulus: bool = False):
+        """``rows @ u @ cols.T`` over the last ``ndim`` axes, ``u = |x|`` if ``modulus``.
+
+        Same contract as :meth:`NumpyBackend.lowpass_spatial` (the separable
+        low-pass of the last order, as two small matrices): the fused modulus
+        kernel, then two batched matrix products (cuBLAS on the device).
+        """
+        xp = self.xp
+        u = self.modulus(x) if modulus else x
+        y = u @ xp.asarray(cols, dtype=u.dtype).T
+        if ndim == 2:
+            y = xp.asarray(rows, dtype=u.dtype) @ y
+        return y
+
     def pad_reflect(self, x, pad_width, ndim: int):
         """Reflect-pad the last ``ndim`` axes by ``pad_width`` ((before, after), ...)."""
         widths = ((0, 0),) * (x.ndim - ndim) + tuple(tuple(p) for p in pad_width)

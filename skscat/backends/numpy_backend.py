@@ -115,6 +115,23 @@ class NumpyBackend:
         return y[..., : (n_last // k) // 2 + 1]
 
     # -- element-wise -----------------------------------------------------
+    def lowpass_spatial(self, x, rows, cols, ndim: int, modulus: bool = False):
+        """``rows @ u @ cols.T`` over the last ``ndim`` axes, ``u = |x|`` if ``modulus``.
+
+        The low-pass, sub-sampling and crop of a real map, when they are
+        separable (:mod:`skscat.filters.lowpass_matrices`): ``rows`` is
+        ``(h, M)`` and ``cols`` ``(w, N)`` for ``x`` of shape ``(..., M, N)``,
+        giving ``(..., h, w)``; for ``ndim=1`` only ``cols`` is used
+        (``(..., N) -> (..., w)``). Plain composition of :meth:`modulus` and
+        two matrix products in ``u``'s precision; the numba backend fuses the
+        modulus and both products in one kernel.
+        """
+        u = self.modulus(x) if modulus else x
+        y = u @ np.asarray(cols, dtype=u.dtype).T
+        if ndim == 2:
+            y = np.asarray(rows, dtype=u.dtype) @ y
+        return y
+
     def filter_subsample(self, x, filters, k: int, ndim: int):
         """Multiply by Fourier filters, then sub-sample by ``k`` in space.
 

@@ -259,6 +259,21 @@ def test_phase_ops_match_numpy(dtype):
         cb.phase_harmonic(z, -1)
 
 
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_lowpass_spatial_matches_numpy(dtype):
+    rng = np.random.default_rng(5)
+    cb, nb = CupyBackend(xp=np), NumpyBackend()
+    z = _complex(rng, (2, 3, 7, 6), dtype)
+    rows, cols = rng.standard_normal((2, 7)), rng.standard_normal((3, 6))
+    tol = 1e-5 if dtype == np.complex64 else 1e-12
+    for x, modulus in [(z, True), (np.abs(z), False)]:
+        for ndim in (2, 1):
+            got = cb.lowpass_spatial(x, rows, cols, ndim, modulus=modulus)
+            expected = nb.lowpass_spatial(x, rows, cols, ndim, modulus=modulus)
+            assert got.shape == expected.shape and got.dtype == expected.dtype
+            np.testing.assert_allclose(got, expected, rtol=tol, atol=tol)
+
+
 def test_every_numpy_backend_op_is_implemented_and_covered():
     """The numpy backend is the reference: the CuPy backend has all its ops."""
     covered = {
@@ -267,6 +282,7 @@ def test_every_numpy_backend_op_is_implemented_and_covered():
         "filter_subsample",  # test_filter_subsample_matches_numpy
         "hermitian_full", "filter_subsample_hermitian", "lowpass_hermitian",  # hermitian
         "phase_harmonic",  # test_phase_ops_match_numpy
+        "lowpass_spatial",  # test_lowpass_spatial_matches_numpy
     }  # fmt: skip
     reference_ops = public_ops(NumpyBackend)
     missing = sorted(reference_ops - public_ops(CupyBackend))
