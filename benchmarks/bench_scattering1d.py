@@ -1,46 +1,104 @@
-"""Scattering1D: skscat against Kymatio 0.3's NumPy frontend.
+"""Scattering1D: skscat against Kymatio 0.3, and against the FFTs it needs.
 
 Same work in one process: 200 signals of 4096 samples, J=6, Q=8, averaged
 (Kymatio's defaults), in float32 and float64. Each timing is the best of 3
-after a warm-up call (filters built, FFT plans made); Kymatio is run on the
-same array (it computes in float64 whatever the input). Prints both times and
-the ratio Kymatio / skscat (> 1: skscat is faster), and checks that the
-outputs agree.
+after a warm-up call (filters built, kernels compiled, FFT plans made). Columns:
 
-Run: ``python benchmarks/bench_scattering1d.py [--n-jobs N] [--backend NAME]``.
+- skscat with ``backend="numba"`` on all cores and on one thread, and with
+  ``backend="numpy"``;
+- Kymatio 0.3's numpy frontend (single-threaded SciPy FFTs; it computes in
+  float64 whatever the input) and, when torch imports, its torch frontend on
+  the CPU (torch's default threads);
+- the FFT floor: :mod:`scipy.fft` doing only the forward and inverse FFTs
+  skscat's numba path performs on that batch (:mod:`_fft_floor`), on all
+  cores and on one.
+
+Prints the ratios ``kymatio / skscat`` (> 1: skscat is faster) and
+``skscat / floor`` (1: nothing but FFTs), and checks that the outputs agree.
+
+Run: ``python benchmarks/bench_scattering1d.py [--n-jobs N] [--repeat R] [--no-torch]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
-import time
 import warnings
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _fft_floor import best_of, fft_calls, fft_floor, import_kymatio, machine  # noqa: E402
 
 from skscat.scattering import Scattering1D  # noqa: E402
-from tests.conftest import import_kymatio_numpy  # noqa: E402  (SciPy >= 1.17 alias)
 
 
-def best_of(fn, repeat=3):
-    """Best wall-clock and best CPU (process) time of ``repeat`` calls after a warm-up.
+def _row(label, wall, cpu):
+    print(f"  {label:<38s} {wall:8.3f} s   (CPU {cpu:7.3f} s)")
 
-    The CPU time is reported too because it is robust to other processes
-    sharing the machine (with one thread, the two agree on a quiet machine).
-    """
-    fn()  # warm-up
-    wall, cpu = [], []
-    for _ in range(repeat):
-        t0, c0 = time.perf_counter(), time.process_time()
-        out = fn()
-        wall.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    return min(wall), min(cpu), out
+
+def run_dtype(dtype, X64, args, ky_numpy, ky_torch):
+    X = X64.astype(dtype)
+    n = len(X)
+    print(f"\n{n} x {X.shape[1]}, J={args.J}, Q={args.Q}, {np.dtype(dtype).name}")
+    times, outs = {}, {}
+    configs = [("numba", args.n_jobs), ("numba", 1), ("numpy", args.n_jobs)]
+    for backend, n_jobs in configs:
+        est = Scattering1D(J=args.J, Q=args.Q, backend=backend, n_jobs=n_jobs).fit(X)
+        wall, cpu, out = best_of(lambda est=est: est.transform(X), args.repeat)
+        key = f"skscat {backend} (n_jobs={n_jobs})"
+        times[key], outs[key] = wall, out
+        _row(key, wall, cpu)
+        if backend == "numba" and n_jobs == args.n_jobs:
+            calls = fft_calls(est.transform, X)
+    if ky_numpy is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ky = ky_numpy.Scattering1D(J=args.J, shape=X.shape[1], Q=args.Q)
+        wall, cpu, out = best_of(lambda: ky(X).reshape(n, -1), args.repeat)
+        times["kymatio numpy"], outs["kymatio numpy"] = wall, out
+        _row("kymatio.numpy", wall, cpu)
+    if ky_torch is not None:
+        import torch
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ky = ky_torch.Scattering1D(J=args.J, shape=X.shape[1], Q=args.Q)
+        tX = torch.from_numpy(X)
+
+        def run_torch():
+            with torch.no_grad():
+                return ky(tX).reshape(n, -1)
+
+        wall, cpu, out = best_of(run_torch, args.repeat)
+        times["kymatio torch"], outs["kymatio torch"] = wall, out.numpy()
+        _row(f"kymatio.torch, CPU ({torch.get_num_threads()} threads)", wall, cpu)
+    floors = {}
+    for workers in (os.cpu_count() or 1, 1):
+        wall, cpu, summary = fft_floor(calls, args.repeat, workers=workers)
+        floors[workers] = wall
+        _row(f"FFT floor (scipy.fft, {workers} workers)", wall, cpu)
+    detail = ", ".join(f"{k} x{c} ({p / 1e6:.1f} M points)" for k, (c, p) in summary.items())
+    print(f"    FFTs replayed: {detail}")
+
+    sk = times[f"skscat numba (n_jobs={args.n_jobs})"]
+    sk1 = times["skscat numba (n_jobs=1)"]
+    print("  ratios:")
+    for ref in ("kymatio numpy", "kymatio torch"):
+        if ref in times:
+            print(f"    {ref} / skscat numba             {times[ref] / sk:6.2f}x")
+    if "kymatio numpy" in times:
+        print(f"    kymatio numpy / skscat numba, 1 thread  {times['kymatio numpy'] / sk1:6.2f}x")
+    print(f"    skscat numba / FFT floor            {sk / floors[os.cpu_count() or 1]:6.2f}x")
+    print(f"    skscat numba / FFT floor, 1 thread  {sk1 / floors[1]:6.2f}x")
+    ref = outs.get("kymatio numpy")
+    if ref is not None:
+        for name, out in outs.items():
+            if out is not ref:
+                err = np.abs(out - ref).max() / np.abs(ref).max()
+                print(f"    max relative difference {name} vs kymatio numpy: {err:.1e}")
 
 
 def main(argv=None):
@@ -49,35 +107,22 @@ def main(argv=None):
     parser.add_argument("--length", type=int, default=4096)
     parser.add_argument("--J", type=int, default=6)
     parser.add_argument("--Q", type=int, default=8)
-    parser.add_argument("--n-jobs", type=int, default=None, help="skscat threads (default 1)")
-    parser.add_argument("--backend", default="auto")
+    parser.add_argument("--n-jobs", type=int, default=-1, help="skscat threads (default: all)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-torch", action="store_true", help="skip Kymatio's torch frontend")
+    parser.add_argument("--float32-only", action="store_true", help="skip the float64 run")
     args = parser.parse_args(argv)
 
-    kymatio = import_kymatio_numpy()
-    rng = np.random.default_rng(0)
-    X64 = rng.standard_normal((args.n_samples, args.length))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ky = kymatio.Scattering1D(J=args.J, shape=args.length, Q=args.Q)
-
     print(
-        f"Scattering1D, {args.n_samples} x {args.length}, J={args.J}, Q={args.Q}; "
-        f"best of {args.repeat} after a warm-up; {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} cores"
+        f"Scattering1D benchmark; best of {args.repeat} after a warm-up; {machine()}; "
+        f"load average {os.getloadavg()[0]:.1f} at start"
     )
-    for dtype in (np.float32, np.float64):
-        X = X64.astype(dtype)
-        est = Scattering1D(J=args.J, Q=args.Q, backend=args.backend, n_jobs=args.n_jobs).fit(X)
-        t_sk, c_sk, out_sk = best_of(lambda est=est, X=X: est.transform(X), args.repeat)
-        t_ky, c_ky, out_ky = best_of(lambda X=X: ky(X).reshape(len(X), -1), args.repeat)
-        err = np.abs(out_sk - out_ky).max() / np.abs(out_ky).max()
-        print(
-            f"{np.dtype(dtype).name:>8}: skscat ({est.backend_}, n_jobs={args.n_jobs}) "
-            f"{t_sk:.3f} s   kymatio.numpy {t_ky:.3f} s   ratio kymatio/skscat "
-            f"{t_ky / t_sk:.2f}x   [CPU time: {c_sk:.3f} s vs {c_ky:.3f} s, "
-            f"{c_ky / c_sk:.2f}x]   (rel. difference {err:.1e}, output {out_sk.dtype})"
-        )
+    ky_numpy = import_kymatio("numpy")
+    ky_torch = None if args.no_torch else import_kymatio("torch")
+    X64 = np.random.default_rng(0).standard_normal((args.n_samples, args.length))
+    for dtype in (np.float32,) if args.float32_only else (np.float32, np.float64):
+        run_dtype(dtype, X64, args, ky_numpy, ky_torch)
+    print(f"\nload average {os.getloadavg()[0]:.1f} at end")
 
 
 if __name__ == "__main__":

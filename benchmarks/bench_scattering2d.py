@@ -4,11 +4,12 @@ Same work in one process, float32: 1000 images of 28x28 (J=2, L=8) and 500
 images of 32x32 (J=3, L=8). Each timing is the best of 3 after a warm-up call
 (filters built, kernels compiled, FFT plans made). Columns:
 
-- skscat with ``backend="numba"`` and ``backend="numpy"`` (``n_jobs=-1``: all cores);
+- skscat with ``backend="numba"`` (all cores, and one thread) and
+  ``backend="numpy"`` (``n_jobs=-1``: all cores);
 - Kymatio 0.3's numpy frontend (single-threaded SciPy FFTs) and, when torch
   imports, its torch frontend on the CPU (torch's default threads);
-- the FFT floor: :mod:`scipy.fft` on all cores doing only the forward and
-  inverse FFTs skscat's numba path performs on that batch
+- the FFT floor: :mod:`scipy.fft` on all cores (and on one) doing only the
+  forward and inverse FFTs skscat's numba path performs on that batch
   (:mod:`_fft_floor`).
 
 Ratios ``kymatio / skscat`` (> 1: skscat is faster) and ``skscat / floor``
@@ -51,13 +52,14 @@ def run_case(n, side, J, L, args, ky_numpy, ky_torch):
     print(f"\n{n} x {side}x{side}, J={J}, L={L}, float32")
     times = {}
     outs = {}
-    for backend in ("numba", "numpy"):
-        est = Scattering2D(J=J, L=L, shape=(side, side), backend=backend, n_jobs=args.n_jobs)
+    for backend, n_jobs in (("numba", args.n_jobs), ("numba", 1), ("numpy", args.n_jobs)):
+        est = Scattering2D(J=J, L=L, shape=(side, side), backend=backend, n_jobs=n_jobs)
         est.fit(X)
         wall, cpu, out = best_of(lambda est=est: est.transform(X), args.repeat)
-        times[backend], outs[backend] = wall, out
-        _row(f"skscat {backend} (n_jobs={args.n_jobs})", wall, cpu)
-        if backend == "numba":
+        key = backend if n_jobs == args.n_jobs else f"{backend}, 1 thread"
+        times[key], outs[key] = wall, out
+        _row(f"skscat {backend} (n_jobs={n_jobs})", wall, cpu)
+        if backend == "numba" and n_jobs == args.n_jobs:
             calls = fft_calls(est.transform, X)
     if ky_numpy is not None:
         with warnings.catch_warnings():
@@ -82,9 +84,13 @@ def run_case(n, side, J, L, args, ky_numpy, ky_torch):
         times["kymatio torch"] = wall
         outs["kymatio torch"] = out.numpy().reshape(n, -1)
         _row(f"kymatio.torch, CPU ({torch.get_num_threads()} threads)", wall, cpu)
-    floor_wall, floor_cpu, summary = fft_floor(calls, args.repeat)
+    floors = {}
+    for workers in (os.cpu_count() or 1, 1):
+        floor_wall, floor_cpu, summary = fft_floor(calls, args.repeat, workers=workers)
+        floors[workers] = floor_wall
+        _row(f"FFT floor (scipy.fft, {workers} workers)", floor_wall, floor_cpu)
+    floor_wall = floors[os.cpu_count() or 1]
     detail = ", ".join(f"{k} x{c} ({p / 1e6:.1f} M points)" for k, (c, p) in summary.items())
-    _row(f"FFT floor (scipy.fft, {os.cpu_count()} workers)", floor_wall, floor_cpu)
     print(f"    FFTs replayed: {detail}")
 
     sk = times["numba"]
@@ -93,11 +99,14 @@ def run_case(n, side, J, L, args, ky_numpy, ky_torch):
         if ref in times:
             print(f"    {ref} / skscat numba   {times[ref] / sk:6.2f}x")
     if "kymatio numpy" in times:
+        sk1 = times["numba, 1 thread"]
+        print(f"    kymatio numpy / skscat numba, 1 thread   {times['kymatio numpy'] / sk1:6.2f}x")
         print(f"    kymatio numpy / skscat numpy   {times['kymatio numpy'] / times['numpy']:6.2f}x")
     print(f"    skscat numba / FFT floor       {sk / floor_wall:6.2f}x")
+    print(f"    skscat numba / FFT floor, 1 thread   {times['numba, 1 thread'] / floors[1]:6.2f}x")
     print(f"    skscat numpy / skscat numba    {times['numpy'] / sk:6.2f}x")
     ref = outs.get("kymatio numpy", outs["numpy"])
-    for name in ("numba", "numpy", "kymatio torch"):
+    for name in ("numba", "numba, 1 thread", "numpy", "kymatio torch"):
         if name in outs and outs[name] is not ref:
             err = np.abs(outs[name] - ref).max() / np.abs(ref).max()
             print(f"    max relative difference {name} vs reference: {err:.1e}")
