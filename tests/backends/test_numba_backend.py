@@ -401,3 +401,41 @@ def test_scattering2d_default_shapes_with_numba(rng):
         got = Scattering2D(backend="numba").fit_transform(X)
         want = Scattering2D(backend="numpy").fit_transform(X)
     assert relative_error(got, want) <= 1e-6
+
+
+SCATTERING_1D = [
+    # (N, J, Q, T, max_order, average)
+    (4096, 6, 8, None, 2, True),
+    (1000, 5, 4, None, 2, True),
+    (257, 4, 1, None, 2, True),
+    (128, 3, (2, 1), 4, 2, True),
+    (300, 4, 2, None, 1, True),
+    (64, 3, 1, 0, 2, False),
+    (5, 2, 1, None, 2, True),  # shorter than 2**J
+    (33, 3, 3, None, 2, False),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("N, J, Q, T, max_order, average", SCATTERING_1D)
+def test_scattering1d_numba_equals_numpy(rng, dtype, N, J, Q, T, max_order, average):
+    from skscat.scattering import Scattering1D
+
+    X = rng.standard_normal((4, N)).astype(dtype)
+    kw = dict(J=J, Q=Q, T=T, max_order=max_order, average=average)
+    want = Scattering1D(backend="numpy", **kw).fit_transform(X)
+    got = Scattering1D(backend="numba", n_jobs=2, **kw).fit_transform(X)
+    assert got.dtype == dtype and got.shape == want.shape
+    assert relative_error(got, want) <= TOL[dtype]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_scattering1d_independent_of_batches_and_threads(rng, dtype):
+    from skscat.scattering import Scattering1D
+
+    X = rng.standard_normal((23, 512)).astype(dtype)
+    kw = dict(J=5, Q=4, backend="numba")
+    full = Scattering1D(**kw, n_jobs=1).fit_transform(X)
+    for batch_size, n_jobs in [(1, 2), (7, 1), (23, -1), (100, None)]:
+        out = Scattering1D(**kw, batch_size=batch_size, n_jobs=n_jobs).fit_transform(X)
+        np.testing.assert_array_equal(out, full)
