@@ -1,9 +1,29 @@
-"""skscat: interpretable scikit-learn transformers from harmonic analysis."""
+"""skscat: interpretable scikit-learn transformers from harmonic analysis.
+
+Wavelet scattering (:class:`Scattering1D`, :class:`Scattering2D`), wavelet phase
+harmonics (:class:`PhaseHarmonics1D`, :class:`PhaseHarmonics2D`) and sparse
+coding (:class:`SparseCoding`), with gradient-based synthesis
+(:func:`synthesize`) and diagnostics (:mod:`skscat.metrics`).
+"""
 
 from ._base import ShapeWarning
-from .gradients import synthesize
-from .scattering import Scattering2D
+from .gradients import synthesize, value_and_grad, vjp
+from .phase_harmonics import PhaseHarmonics1D, PhaseHarmonics2D
+from .scattering import Scattering1D, Scattering2D, ScatteringNormalizer
+from .sparse import SparseCoding
 
 __version__ = "0.1.0"
 
-__all__ = ["Scattering2D", "ShapeWarning", "__version__", "synthesize"]
+__all__ = [
+    "PhaseHarmonics1D",
+    "PhaseHarmonics2D",
+    "Scattering1D",
+    "Scattering2D",
+    "ScatteringNormalizer",
+    "ShapeWarning",
+    "SparseCoding",
+    "__version__",
+    "synthesize",
+    "value_and_grad",
+    "vjp",
+]
