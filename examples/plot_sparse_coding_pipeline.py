@@ -1,7 +1,7 @@
 """
-=====================================================================
+======================================================================
 Scattering, a sparse code in a learned dictionary, a linear classifier
-=====================================================================
+======================================================================
 
 The scattering + dictionary classifiers of Zarka, Thiry, Angles & Mallat
 (ICLR 2020) put a *sparse code* between a scattering transform and a linear
