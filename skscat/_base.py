@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import sys
 import warnings
 from numbers import Integral
@@ -25,6 +26,84 @@ from .backends import BACKEND_NAMES, get_backend, resolve_backend_name
 
 # Working memory a batch may use when ``batch_size="auto"``.
 _BATCH_MEMORY_BYTES = 256 * 2**20
+
+# dtype kinds that hold text: numpy str, bytes, and numpy 2's StringDType.
+_STRING_KINDS = frozenset("UST")
+
+
+def available_memory_bytes() -> int | None:
+    """Memory this process can still allocate, or None when it cannot be told.
+
+    ``psutil.virtual_memory().available`` when psutil is installed, otherwise
+    the free physical pages from :func:`os.sysconf`; capped by the address
+    space limit (``ulimit -v``) when one is set.
+    """
+    available = None
+    try:
+        import psutil
+
+        available = int(psutil.virtual_memory().available)
+    except Exception:  # psutil absent or unsupported here
+        try:
+            available = int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+        except (AttributeError, ValueError, OSError):
+            available = None
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft not in (resource.RLIM_INFINITY, -1) and soft > 0:
+            available = soft if available is None else min(available, soft)
+    except (ImportError, ValueError, OSError):
+        pass
+    return available
+
+
+def _format_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} PiB"  # pragma: no cover
+
+
+def _is_text(value) -> bool:
+    return isinstance(value, str | bytes | np.str_ | np.bytes_)
+
+
+def _string_dtype_in(X):
+    """The text dtype found in ``X`` (array, DataFrame, nested lists), or None.
+
+    Object arrays are accepted when they hold numbers (scikit-learn converts
+    them); they are scanned for ``str``/``bytes`` elements, which would
+    otherwise be parsed as numbers silently.
+    """
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None and hasattr(X, "columns"):  # a pandas DataFrame
+        for name, dt in zip(X.columns, dtypes, strict=False):
+            kind = getattr(dt, "kind", "O")
+            if kind in _STRING_KINDS:
+                return dt
+            if kind == "O" and any(_is_text(v) for v in np.asarray(X[name], dtype=object)):
+                return dt
+        return None
+    dtype = getattr(X, "dtype", None)
+    if dtype is None:
+        if hasattr(X, "toarray") or not isinstance(X, list | tuple):
+            return None
+        try:
+            arr = np.asarray(X)
+        except (ValueError, TypeError):
+            return None  # ragged: the validation that follows says so
+        dtype, X = arr.dtype, arr
+    dtype = np.dtype(dtype) if not isinstance(dtype, np.dtype) else dtype
+    if dtype.kind in _STRING_KINDS:
+        return dtype
+    if dtype.kind == "O" and isinstance(X, np.ndarray) and X.size:
+        is_text = np.frompyfunc(_is_text, 1, 1)(X)
+        if bool(np.asarray(is_text, dtype=bool).any()):
+            return dtype
+    return None
 
 
 class ShapeWarning(UserWarning):
@@ -99,6 +178,7 @@ class HarmonicTransformer(TransformerMixin, BaseEstimator):
         X = self._validate_X(X, reset=True)
         self.backend_ = resolve_backend_name(self.backend)
         self._fit_geometry(self.n_features_in_)
+        self._check_memory(1, when="fit")
         return self
 
     def transform(self, X):
@@ -141,6 +221,37 @@ class HarmonicTransformer(TransformerMixin, BaseEstimator):
         """The one validation path: 2-D, finite, numeric, real; float32/64 kept."""
         if _is_device_array(X):
             return self._validate_device_X(X, reset=reset)
+        text = _string_dtype_in(X)
+        if text is not None:
+            raise ValueError(
+                f"{type(self).__name__}: X holds strings (dtype {text}), not numbers. "
+                "Pass a numeric array: if the strings are numbers, convert them "
+                "explicitly, e.g. np.asarray(X, dtype=np.float64); categorical columns "
+                "need an encoder (OneHotEncoder, OrdinalEncoder) first."
+            )
+        ndim = getattr(X, "ndim", None)
+        if ndim is None and isinstance(X, list | tuple):
+            try:
+                ndim = np.ndim(X)
+            except ValueError:  # ragged: the validation that follows says so
+                ndim = None
+        if ndim is not None and ndim != 2 and not hasattr(X, "toarray"):
+            fix = (
+                "X.reshape(1, -1) for a single signal or image"
+                if ndim == 1
+                else "X.reshape(len(X), -1), one flattened signal or image per row"
+            )
+            raise ValueError(
+                f"{type(self).__name__}: Expected 2D array of shape (n_samples, n_features), "
+                f"got a {ndim}-D array (found array with dim {ndim}) of shape {np.shape(X)}. "
+                f"Reshape your data: pass {fix}."
+            )
+        dtype = getattr(X, "dtype", None)
+        if isinstance(dtype, np.dtype) and dtype.kind == "c":
+            raise ValueError(
+                f"{type(self).__name__}: Complex data not supported (X has dtype {dtype}); "
+                "pass the real part X.real, or the modulus np.abs(X)."
+            )
         X = validate_data(
             self,
             X,
@@ -191,11 +302,42 @@ class HarmonicTransformer(TransformerMixin, BaseEstimator):
 
         return bool(cupy.isfinite(X).all())
 
+    def _check_memory(self, n_rows: int, *, when: str) -> None:
+        """A clear ValueError, not an out-of-memory kill, when ``n_rows`` cannot fit.
+
+        ``_bytes_per_sample()`` estimates one row's working memory (its padded
+        signal, wavelet coefficients and filters); when ``n_rows`` of them
+        exceed what :func:`available_memory_bytes` reports, nothing is
+        allocated and the error names the size and what to change.
+        """
+        per_sample = int(self._bytes_per_sample())
+        need = per_sample * max(1, int(n_rows))
+        available = available_memory_bytes()
+        if available is None or need <= available:
+            return
+        name = type(self).__name__
+        if n_rows > 1 and per_sample <= available:
+            fix = f"pass a smaller batch_size (at most {available // per_sample}) or 'auto'"
+            what = f"a batch of {n_rows} rows needs about {_format_bytes(need)}"
+        else:
+            fix = (
+                "lower J, L, Q or n_phases (or crop/downsample the input, "
+                "or pass shape to say how rows are laid out)"
+            )
+            what = f"a single sample needs about {_format_bytes(need)} of working memory"
+        raise ValueError(
+            f"{name}: at {when}, {what} but only {_format_bytes(available)} is available; {fix}."
+        )
+
     def _resolve_batch_size(self, n_samples: int) -> int:
         if self.batch_size != "auto":
             return int(self.batch_size)
         per_sample = max(1, int(self._bytes_per_sample()))
-        return int(max(1, min(n_samples, _BATCH_MEMORY_BYTES // per_sample)))
+        budget = _BATCH_MEMORY_BYTES
+        available = available_memory_bytes()
+        if available is not None:
+            budget = min(budget, available)
+        return int(max(1, min(n_samples, budget // per_sample)))
 
     def _transform_batched(self, X):
         """The one batching loop: memory bounded by ``batch_size`` rows at a time."""
@@ -203,6 +345,7 @@ class HarmonicTransformer(TransformerMixin, BaseEstimator):
         n_samples = X.shape[0]
         on_device = _is_device_array(X)
         batch = self._resolve_batch_size(n_samples)
+        self._check_memory(min(batch, n_samples), when="transform")
         starts = range(0, n_samples, batch)
         out = None
         n_batches = math.ceil(n_samples / batch)

@@ -153,7 +153,10 @@ class Scattering2D(HarmonicTransformer):
         self.shape_ = (H, W)
         self.padded_shape_ = (padded_size(H, self.J), padded_size(W, self.J))
         self.output_shape_ = (max(H // 2**self.J, 1), max(W // 2**self.J, 1))
-        self.n_paths_ = len(scattering2d_paths(self.J, self._channels(), self.max_order))
+        # Counted, not enumerated: an absurd L must reach the memory check, not build
+        # a list of 10**10 paths.
+        K, J = self._channels(), self.J
+        self.n_paths_ = 1 + J * K + (K * K * J * (J - 1) // 2 if self.max_order >= 2 else 0)
         per_path = 1 if self.average else self.output_shape_[0] * self.output_shape_[1]
         self.n_features_out_ = self.n_paths_ * per_path
 

@@ -1,0 +1,136 @@
+"""Several threads transforming with one fitted estimator give the sequential results,
+and a cold filter cache is built once under concurrent first use."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from skscat.filters import clear_filter_cache
+from skscat.filters._cache import cached_bank
+from skscat.phase_harmonics import PhaseHarmonics1D, PhaseHarmonics2D
+from skscat.scattering import Scattering1D, Scattering2D, ScatteringNormalizer
+from skscat.sparse import SparseCoding
+
+N_THREADS = 6
+
+
+def _backends():
+    try:
+        import numba  # noqa: F401
+    except ImportError:  # pragma: no cover
+        return ["numpy"]
+    return ["numpy", "numba"]
+
+
+def _estimators(backend):
+    return [
+        (Scattering1D(J=4, Q=4, backend=backend, batch_size=3), 128),
+        (Scattering2D(J=2, L=4, shape=(16, 16), backend=backend, batch_size=3), 256),
+        (
+            Scattering2D(
+                J=2, L=2, shape=(12, 12), nonlinearity="relu", n_phases=2, backend=backend
+            ),
+            144,
+        ),
+        (PhaseHarmonics1D(J=5, delta_n=1, backend=backend, batch_size=2), 64),
+        (PhaseHarmonics2D(J=3, L=4, shape=(16, 16), delta_n=1, backend=backend), 256),
+        (
+            SparseCoding(n_atoms=12, alpha=0.2, n_epochs=2, random_state=0, backend=backend),
+            20,
+        ),
+        (ScatteringNormalizer(Scattering1D(J=4, Q=2, backend=backend)), 128),
+    ]
+
+
+CASES = [
+    pytest.param(est, p, id=f"{type(est).__name__}-{backend}-{i}")
+    for backend in _backends()
+    for i, (est, p) in enumerate(_estimators(backend))
+]
+
+
+def _chunks(p, n_chunks=N_THREADS, rows=5):
+    rng = np.random.default_rng(0)
+    return [rng.standard_normal((rows, p)) for _ in range(n_chunks)]
+
+
+def _run_concurrently(func, args):
+    """Call ``func(arg)`` for every arg from its own thread, all released together."""
+    barrier = threading.Barrier(len(args))
+
+    def task(arg):
+        barrier.wait()
+        return func(arg)
+
+    with ThreadPoolExecutor(max_workers=len(args)) as pool:
+        return list(pool.map(task, args))
+
+
+@pytest.mark.parametrize(("est", "p"), CASES)
+def test_threads_share_one_fitted_estimator(est, p):
+    chunks = _chunks(p)
+    est = clone(est).fit(np.concatenate(chunks))
+    sequential = [est.transform(X) for X in chunks]
+    # Every chunk three times, all threads at once, on the same estimator.
+    concurrent = _run_concurrently(est.transform, chunks * 3)
+    for i, Y in enumerate(concurrent):
+        np.testing.assert_array_equal(Y, sequential[i % len(chunks)])
+
+
+@pytest.mark.parametrize(("est", "p"), CASES)
+def test_cold_filter_cache_under_concurrent_first_use(est, p):
+    chunks = _chunks(p)
+    est = clone(est).fit(np.concatenate(chunks))
+    warm = [est.transform(X) for X in chunks]
+    for dtype in (np.float64, np.float32):
+        clear_filter_cache()
+        concurrent = _run_concurrently(est.transform, [X.astype(dtype) for X in chunks])
+        for Y, ref in zip(concurrent, warm, strict=True):
+            assert Y.dtype == dtype
+            if dtype == np.float64:
+                np.testing.assert_array_equal(Y, ref)
+            else:
+                np.testing.assert_allclose(Y, ref, rtol=1e-3, atol=1e-4 * np.abs(ref).max())
+
+
+def test_concurrent_fits_of_clones():
+    """Fitting clones from several threads (a threaded grid search) is safe."""
+    X = _chunks(256, n_chunks=1)[0]
+    params = [dict(J=J, L=L) for J in (1, 2) for L in (2, 4, 6)]
+    base = Scattering2D(shape=(16, 16), backend="numpy")
+
+    def fit_transform(kw):
+        return clone(base).set_params(**kw).fit(X).transform(X)
+
+    clear_filter_cache()
+    concurrent = _run_concurrently(fit_transform, params)
+    for kw, Y in zip(params, concurrent, strict=True):
+        np.testing.assert_array_equal(Y, fit_transform(kw))
+
+
+def test_cached_bank_builds_each_key_once():
+    calls = []
+    lock = threading.Lock()
+
+    @cached_bank
+    def slow_bank(n, dtype="float64"):
+        with lock:
+            calls.append((n, dtype))
+        time.sleep(0.05)  # a slow build: every thread arrives while it runs
+        return np.arange(n, dtype=dtype)
+
+    keys = [4, 4, 4, 8, 8, 4, 8, 4]
+    results = _run_concurrently(slow_bank, keys)
+    assert sorted(calls) == [(4, "float64"), (8, "float64")]
+    by_key = {}
+    for k, r in zip(keys, results, strict=True):
+        assert by_key.setdefault(k, r) is r  # one shared object per key
+    clear_filter_cache()
+    assert slow_bank(4) is not by_key[4]  # rebuilt after clearing
+    assert len(calls) == 3
