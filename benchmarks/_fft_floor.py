@@ -64,10 +64,13 @@ def import_kymatio(frontend="numpy"):
 
 
 @contextlib.contextmanager
-def recording_ffts(calls: list):
+def recording_ffts(calls: list, fourier_lowpass: bool = False):
     """Within the block, skscat's backends append every FFT they run to ``calls``.
 
-    Each entry is ``(name, shape, dtype, ndim, n_last)`` of one call.
+    Each entry is ``(name, shape, dtype, ndim, n_last)`` of one call. With
+    ``fourier_lowpass``, the backends hide ``lowpass_spatial``, so the
+    cascade takes every low-pass in Fourier (a forward FFT of every modulus,
+    as in Kymatio) instead of in space for the last order.
     """
     import skscat._base as base
 
@@ -93,6 +96,12 @@ def recording_ffts(calls: list):
 
         for fname in FFT_NAMES:
             setattr(Recording, fname, wrap(fname))
+        if fourier_lowpass:
+
+            def hidden(self):
+                raise AttributeError("lowpass_spatial")
+
+            Recording.lowpass_spatial = property(hidden)
         backend.__class__ = Recording
         return backend
 
@@ -103,10 +112,10 @@ def recording_ffts(calls: list):
         base.get_backend = original
 
 
-def fft_calls(transform, X):
-    """The FFT calls ``transform(X)`` makes (one run)."""
+def fft_calls(transform, X, fourier_lowpass=False):
+    """The FFT calls ``transform(X)`` makes (one run); see :func:`recording_ffts`."""
     calls = []
-    with recording_ffts(calls):
+    with recording_ffts(calls, fourier_lowpass):
         transform(X)
     return calls
 
