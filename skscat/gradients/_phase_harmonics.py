@@ -1,15 +1,18 @@
 """Vector-Jacobian product of PhaseHarmonics2D / PhaseHarmonics1D.
 
 Mirrors :func:`skscat.phase_harmonics.core.phase_harmonic_moments` (the
-forward pass *is* that function, run with a tape, so the values equal
-``transform``'s) and walks it backwards. With ``<a, b> = Re(sum a conj b)``
-and a cotangent ``g`` on a complex moment ``m``, the rules used are:
+forward pass *is* that function, so the values equal ``transform``'s) and
+walks it backwards, moment family by moment family, from the moment table.
+With ``<a, b> = Re(sum a conj b)`` and a cotangent ``g`` on a complex moment
+``m``, the rules used are:
 
 * a spatial mean ``m = mean_u f``: ``g_f = g / size`` (broadcast);
 * a product ``Q = U conj(V)``: ``g_U = g_Q V``, ``g_V = conj(g_Q) U``;
-* a cross-correlation ``ifft(F_U conj F_V) / size`` read at lags: scatter the
-  cotangents onto the lag maps, ``g_Q = fft(g_maps) / size**2``, then the
-  product rule in Fourier;
+* a cross-correlation at lags ``tau``,
+  ``sum_k Q(k) exp(2 i pi k tau / n) / size**2`` with ``Q = F_U conj F_V``: the
+  cotangents on the lag grid spread onto ``Q`` through the conjugate phase
+  factors (two small matrix products per map), then the product rule in
+  Fourier;
 * centring ``f - mean(f)`` is self-adjoint; ``X = fft(x)`` has adjoint
   ``Re(size * ifft(.))``; ``W = ifft(Wf)`` has adjoint ``fft(.) / size``;
 * the modulus, and the phase powers ``[W]^(2^m)`` of ``Cphase``, through
@@ -72,41 +75,32 @@ def forward(est, X, backend):
     bank = est._bank(np.dtype(X.dtype).name)
     psi, phi = backend.asarray(bank.psi), backend.asarray(bank.phi)
     plan = core.build_plan(est._table())
-    tape = {}
-    boxes = est._boxes(bank) if hasattr(est, "_boxes") else None
+    boxes = est._boxes(bank)  # as _PhaseHarmonicsBase._transform_batch does
     with _blas_limits(backend):
         raw, stats = core.phase_harmonic_moments(
-            x, backend, psi, phi, plan, boxes=boxes, with_stats=True, **_tape_kwarg(core, tape)
+            x, backend, psi, phi, plan, boxes=boxes, with_stats=True
         )
     moments = raw
     if est.normalize is not None:
         moments = core.normalize_moments(raw, stats, plan, backend.xp)
     xp = backend.xp
     values = xp.concatenate([moments.real, moments.imag[:, est._imag_index]], axis=1)
-    tape.update(x=x, psi=psi, phi=phi, plan=plan, raw=raw, stats=stats, nd=est._ndim)
+    tape = dict(x=x, psi=psi, phi=phi, plan=plan, raw=raw, stats=stats, nd=est._ndim)
     return values.astype(X.dtype, copy=False), tape
 
 
-def _tape_kwarg(core, tape):
-    """Pass the tape to the forward core if it records one (else recompute in backward)."""
-    import inspect
-
-    if "tape" in inspect.signature(core.phase_harmonic_moments).parameters:
-        return {"tape": tape}
-    return {}
-
-
 def _wavelet_intermediates(tape, ops):
-    """``Wf, W, A, Ac`` of the forward (from its tape, or recomputed the same way)."""
-    if "W" not in tape:
-        x, psi, nd = tape["x"], tape["psi"], tape["nd"]
-        X = ops.fft(x, nd)
-        Wf = _core()._zero_dc(ops.filter_subsample(X, psi, 1, nd), nd)
-        # A backend may transform its own temporaries in place: keep Wf intact.
-        W = ops.ifft(Wf.copy(), nd)
-        A = ops.modulus(W)
-        tape.update(Wf=Wf, W=W, A=A, Ac=A - _bcast(A.mean(axis=tuple(range(-nd, 0))), nd))
-    return tape["Wf"], tape["W"], tape["A"], tape["Ac"]
+    """``Wf, W, A, Ac`` of the forward, recomputed with the forward's operations.
+
+    (``phase_harmonic_moments`` keeps no tape; recording these there, as the
+    scattering cores do, would save these FFTs.)
+    """
+    x, psi, nd = tape["x"], tape["psi"], tape["nd"]
+    Wf = _core()._zero_dc(ops.filter_subsample(ops.fft(x, nd), psi, 1, nd), nd)
+    # A backend may invert its own filter products in place: keep Wf intact.
+    W = ops.ifft(Wf.copy(), nd)
+    A = ops.modulus(W)
+    return Wf, W, A, A - _bcast(A.mean(axis=tuple(range(-nd, 0))), nd)
 
 
 def backward(est, X, tape, G, backend):
