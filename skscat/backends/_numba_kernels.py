@@ -42,7 +42,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-_JIT = dict(parallel=True, fastmath=False, cache=True, error_model="numpy")
+_JIT = dict(parallel=True, fastmath=False, cache=True, error_model="numpy", nogil=True)
 
 # Inputs per parallel task in :func:`filter_fold` (its scratch is per task).
 _CHUNK = 16

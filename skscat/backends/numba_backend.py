@@ -13,14 +13,21 @@ of :mod:`skscat.backends._numba_kernels`:
   Hermitian symmetry inside the kernel;
 - the modulus writes the real array the following real FFT reads.
 
-``n_jobs`` sets the FFT workers and, for the duration of each kernel call, the
-number of numba threads (restored afterwards). Every kernel gives each output
-element one fixed summation order, so results do not depend on ``n_jobs``.
+``n_jobs`` sets the FFT workers and the threads of each kernel call: the batch
+axis is split into ``n_jobs`` chunks run concurrently (the kernels release the
+GIL), each with one numba thread (``numba.set_num_threads`` within the call,
+restored afterwards). Plain Python threads wait without spinning, whereas
+OpenMP workers busy-wait after every parallel region and, on a machine with
+few cores, starve SciPy's FFT threads that run next (measured: the inverse
+FFTs of the cascade stopped scaling with ``workers``). Every kernel gives each
+output element one fixed summation order, so results do not depend on
+``n_jobs``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import weakref
 from collections import OrderedDict
@@ -77,6 +84,32 @@ _SPARSE_LOWPASS_BELOW = 0.25
 
 # Maps side by side in :func:`~skscat.backends._numba_kernels.lowpass_spatial`.
 _LANES = 32
+
+# Values a kernel call must process per extra thread to be split.
+_MIN_WORK = 1 << 16
+
+_pool_lock = threading.Lock()
+_pool_executor = None
+
+
+def _one_numba_thread():
+    _numba().set_num_threads(1)
+
+
+def _pool():
+    """The threads that run kernel chunks (shared, created on first use)."""
+    global _pool_executor
+    with _pool_lock:
+        if _pool_executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _pool_executor = ThreadPoolExecutor(
+                max_workers=max(2, os.cpu_count() or 1),
+                thread_name_prefix="skscat-numba",
+                initializer=_one_numba_thread,
+            )
+        return _pool_executor
+
 
 _doubled_cache: OrderedDict = OrderedDict()
 _doubled_lock = threading.Lock()
@@ -169,15 +202,49 @@ class NumbaBackend(NumpyBackend):
 
     # -- threads ----------------------------------------------------------
     @contextlib.contextmanager
-    def _threads(self):
-        """Run numba kernels on ``self.workers`` threads, restoring the caller's count."""
+    def _threads(self, n: int | None = None):
+        """Run numba kernels on ``n`` threads (default ``self.workers``), then restore."""
         numba = _numba()
         previous = numba.get_num_threads()
-        numba.set_num_threads(max(1, min(self.workers, numba.config.NUMBA_NUM_THREADS)))
+        n = self.workers if n is None else n
+        numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
         try:
             yield
         finally:
             numba.set_num_threads(previous)
+
+    def _run(self, kernel, args, batched, B, work, align=1):
+        """``kernel(*args)``, its batch axis split over ``self.workers`` threads.
+
+        ``args[i]`` for ``i`` in ``batched`` are arrays whose first axis (of
+        length ``B``) is the batch; each thread runs the kernel on a
+        contiguous chunk of it (``align`` elements at a time) with one numba
+        thread, so no OpenMP worker spins between kernels while SciPy's FFT
+        threads need the cores. ``work`` (values per batch element) keeps
+        small calls on one thread. Every batch element is computed the same
+        way whatever the chunk, so results do not depend on the split.
+        """
+        n = min(self.workers, (B + align - 1) // align, max(1, B * work // _MIN_WORK))
+        if n <= 1:
+            with self._threads(1):
+                kernel(*args)
+            return
+        step = -(-B // (n * align)) * align
+        bounds = [(lo, min(B, lo + step)) for lo in range(0, B, step)]
+
+        def call(lo, hi):
+            chunk = list(args)
+            for i in batched:
+                chunk[i] = args[i][lo:hi]
+            kernel(*chunk)
+
+        futures = [_pool().submit(call, lo, hi) for lo, hi in bounds[1:]]
+        try:
+            with self._threads(1):
+                call(*bounds[0])
+        finally:
+            for future in futures:
+                future.result()
 
     # -- transforms -------------------------------------------------------
     def ifft(self, x, ndim: int):
@@ -222,10 +289,13 @@ class NumbaBackend(NumpyBackend):
         expand = _MIRRORED_COST * mirrored > M * n_last
         Mk, Nk = M // kx, n_last // k
         out = np.empty((U.shape[0], F2.shape[0], Mk * Nk), dtype=ctype)
-        with self._threads():
-            _kernels().filter_fold(
-                _real_view(U), half, M, n_last, F2, seg, sparse, expand, kx, k, _real_view(out)
-            )
+        self._run(
+            _kernels().filter_fold,
+            (_real_view(U), half, M, n_last, F2, seg, sparse, expand, kx, k, _real_view(out)),
+            (0, 10),
+            U.shape[0],
+            F2.size,
+        )
         space = (Mk, Nk) if ndim == 2 else (Nk,)
         out = out.reshape(lead + ((F2.shape[0],) if stacked else ()) + space)
         self._mark_owned(out)
@@ -260,19 +330,15 @@ class NumbaBackend(NumpyBackend):
         kx = k if ndim == 2 else 1
         Mk, Nkh = M // kx, (n_last // k) // 2 + 1
         out = np.empty((U.shape[0], Mk * Nkh), dtype=ctype)
-        with self._threads():
-            _kernels().lowpass_fold_hermitian(
-                _real_view(U),
-                M,
-                n_last,
-                F2,
-                seg,
-                density < _SPARSE_LOWPASS_BELOW,
-                kx,
-                k,
-                rtype.type(1.0 / (kx * k)),
-                _real_view(out),
-            )
+        sparse = density < _SPARSE_LOWPASS_BELOW
+        scale = rtype.type(1.0 / (kx * k))
+        self._run(
+            _kernels().lowpass_fold_hermitian,
+            (_real_view(U), M, n_last, F2, seg, sparse, kx, k, scale, _real_view(out)),
+            (0, 9),
+            U.shape[0],
+            U.shape[1],
+        )
         return out.reshape(lead + ((Mk, Nkh) if ndim == 2 else (Nkh,)))
 
     def modulus(self, x):
@@ -283,8 +349,8 @@ class NumbaBackend(NumpyBackend):
         rows = z.shape[0] if z.ndim > 1 else 1
         out = np.empty(z.shape, dtype=z.real.dtype)
         lo, hi = _square_range(out.dtype)
-        with self._threads():
-            _kernels().modulus(_real_view(z).reshape(rows, -1), lo, hi, out.reshape(rows, -1))
+        Z = _real_view(z).reshape(rows, -1)
+        self._run(_kernels().modulus, (Z, lo, hi, out.reshape(rows, -1)), (0, 3), rows, Z.shape[1])
         return out
 
     def lowpass_spatial(self, x, rows, cols, ndim: int, modulus: bool = False):
@@ -308,19 +374,15 @@ class NumbaBackend(NumpyBackend):
         h, w = rows.shape[0], colsT.shape[1]
         out = np.empty((Z.shape[0], h * w), dtype=rtype)
         lo, hi = _square_range(rtype)
-        with self._threads():
-            _kernels().lowpass_spatial(
-                _real_view(Z) if complex_input else Z,
-                complex_input,
-                M,
-                N,
-                rows,
-                colsT,
-                lo,
-                hi,
-                _LANES,
-                out,
-            )
+        self._run(
+            _kernels().lowpass_spatial,
+            (_real_view(Z) if complex_input else Z, complex_input, M, N, rows, colsT, lo, hi,
+             _LANES, out),
+            (0, 9),
+            Z.shape[0],
+            Z.shape[1],
+            align=_LANES,
+        )  # fmt: skip
         return out.reshape(lead + ((h, w) if ndim == 2 else (w,)))
 
     # -- arrays this backend made (safe to overwrite) ---------------------

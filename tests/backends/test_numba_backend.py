@@ -203,25 +203,32 @@ def test_threads_set_per_call_and_restored(rng):
     previous = numba.get_num_threads()
     seen = []
 
-    class Probe(NumbaBackend):
-        def _threads(self):
-            ctx = super()._threads()
+    def kernel(a, out):
+        seen.append((len(a), numba.get_num_threads()))
+        out[:] = 2 * a
 
-            class Wrapped:
-                def __enter__(inner):
-                    ctx.__enter__()
-                    seen.append(numba.get_num_threads())
+    a = rng.standard_normal(100)
+    out = np.empty(100)
+    NumbaBackend(n_jobs=1)._run(kernel, (a, out), (0, 1), 100, 1 << 20)
+    assert seen == [(100, 1)] and numba.get_num_threads() == previous
+    np.testing.assert_array_equal(out, 2 * a)
+    # n_jobs chunks of the batch (aligned), each on one numba thread
+    seen.clear()
+    out[:] = 0
+    NumbaBackend(n_jobs=3)._run(kernel, (a, out), (0, 1), 100, 1 << 20, align=8)
+    assert sorted(seen) == [(20, 1), (40, 1), (40, 1)]
+    np.testing.assert_array_equal(out, 2 * a)
+    # small calls stay on one thread
+    seen.clear()
+    NumbaBackend(n_jobs=3)._run(kernel, (a, out), (0, 1), 100, 10)
+    assert seen == [(100, 1)]
+    assert numba.get_num_threads() == previous
 
-                def __exit__(inner, *exc):
-                    return ctx.__exit__(*exc)
+    def failing(a, out):
+        raise ValueError("inside a kernel call")
 
-            return Wrapped()
-
-    Probe(n_jobs=1).modulus(_complex(rng, (4, 5), np.float64))
-    assert seen == [1] and numba.get_num_threads() == previous
     with pytest.raises(ValueError):
-        with NumbaBackend(n_jobs=1)._threads():
-            raise ValueError("inside a kernel call")
+        NumbaBackend(n_jobs=2)._run(failing, (a, out), (0, 1), 100, 1 << 20)
     assert numba.get_num_threads() == previous
 
 
