@@ -2,8 +2,8 @@
 
 Every kernel works on two spatial axes ``(M, N)`` stored flat (row-major) per
 batch element; a 1-D signal of length ``N`` is the ``1 x N`` image. Leading
-(sample, path) axes are flattened by the caller into one batch axis ``B``, over
-which the kernels run in parallel (``prange``). Complex arrays are passed as
+(sample, path) axes are flattened by the caller into one batch axis ``B``
+(the ``prange`` loops), which the backend splits over threads. Complex arrays are passed as
 interleaved real views (``z.view(float)``: real part at ``2 y``, imaginary part
 at ``2 y + 1``) so that the loops are plain float arithmetic in the input's
 precision (float32 stays float32); the real Fourier filters are passed
@@ -42,7 +42,14 @@ import math
 import numpy as np
 from numba import njit, prange
 
-_JIT = dict(parallel=True, fastmath=False, cache=True, error_model="numpy", nogil=True)
+# Kernels run on the calling thread without the GIL; the backend runs chunks
+# of the batch on several threads (``n_jobs``). ``parallel=False``: numba's
+# OpenMP layer would make every later ``fork()`` of the process abort ("fork()
+# called from a process already using GNU OpenMP") and its workers busy-wait
+# after each kernel, starving SciPy's FFT threads; ``prange`` still marks the
+# batch loops that are independent (``parallel=True`` would run them on numba
+# threads unchanged).
+_JIT = dict(parallel=False, fastmath=False, cache=True, error_model="numpy", nogil=True)
 
 # Inputs per parallel task in :func:`filter_fold` (its scratch is per task).
 _CHUNK = 16

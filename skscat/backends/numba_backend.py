@@ -10,23 +10,27 @@ of :mod:`skscat.backends._numba_kernels`:
   (:meth:`NumbaBackend.filter_subsample`) and on the half spectra of real
   signals (:meth:`NumbaBackend.filter_subsample_hermitian`,
   :meth:`NumbaBackend.lowpass_hermitian`), whose missing half is read through
-  Hermitian symmetry inside the kernel;
-- the modulus writes the real array the following real FFT reads.
+  Hermitian symmetry inside the kernel; narrow filters (coarse scales) are
+  applied only where they exceed ``eps**2`` of their maximum;
+- the modulus is fused with the low-pass that follows it at the last order
+  (:meth:`NumbaBackend.lowpass_spatial`: two small matrices in space), or
+  writes the real array the following real FFT reads
+  (:meth:`NumbaBackend.modulus`).
 
 ``n_jobs`` sets the FFT workers and the threads of each kernel call: the batch
-axis is split into ``n_jobs`` chunks run concurrently (the kernels release the
-GIL), each with one numba thread (``numba.set_num_threads`` within the call,
-restored afterwards). Plain Python threads wait without spinning, whereas
-OpenMP workers busy-wait after every parallel region and, on a machine with
-few cores, starve SciPy's FFT threads that run next (measured: the inverse
-FFTs of the cascade stopped scaling with ``workers``). Every kernel gives each
-output element one fixed summation order, so results do not depend on
-``n_jobs``.
+axis is split into ``n_jobs`` chunks run concurrently on a shared pool of
+plain threads (the kernels release the GIL). The kernels themselves are
+serial numba code (``parallel=False``, see :mod:`._numba_kernels`): numba's
+OpenMP threading layer would make every later ``fork()`` of the user's
+process abort, and its workers busy-wait after each kernel, which on a
+machine with few cores starves the SciPy FFT threads that run next (measured:
+the cascade's inverse FFTs stopped scaling with ``workers``). Every kernel
+gives each output element one fixed summation order, so results do not depend
+on ``n_jobs``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 import weakref
@@ -92,8 +96,15 @@ _pool_lock = threading.Lock()
 _pool_executor = None
 
 
-def _one_numba_thread():
-    _numba().set_num_threads(1)
+def _forget_pool_in_child():
+    """A forked child has none of the parent's threads: start a new pool there."""
+    global _pool_executor, _pool_lock
+    _pool_executor = None
+    _pool_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
 
 
 def _pool():
@@ -106,7 +117,6 @@ def _pool():
             _pool_executor = ThreadPoolExecutor(
                 max_workers=max(2, os.cpu_count() or 1),
                 thread_name_prefix="skscat-numba",
-                initializer=_one_numba_thread,
             )
         return _pool_executor
 
@@ -123,7 +133,8 @@ def _doubled(filters, dtype, ndim, scale=1.0):
     ``filters * scale``; the column ranges outside which each filter row is
     below ``eps**2`` of the filter's maximum
     (:func:`~skscat.backends._numba_kernels.filter_segments`; ``eps`` of
-    ``dtype``: products that small cannot change a result in that precision);
+    ``dtype``: the terms skipped are ``eps`` times smaller than the rounding
+    of the filter's main lobe);
     the fraction of the grid those ranges cover; and how many of their
     entries, over all filters, lie in columns above ``N // 2`` (read through
     Hermitian symmetry from half spectra). ``scale`` is a power of
@@ -201,33 +212,19 @@ class NumbaBackend(NumpyBackend):
         _numba()
 
     # -- threads ----------------------------------------------------------
-    @contextlib.contextmanager
-    def _threads(self, n: int | None = None):
-        """Run numba kernels on ``n`` threads (default ``self.workers``), then restore."""
-        numba = _numba()
-        previous = numba.get_num_threads()
-        n = self.workers if n is None else n
-        numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
-        try:
-            yield
-        finally:
-            numba.set_num_threads(previous)
-
     def _run(self, kernel, args, batched, B, work, align=1):
         """``kernel(*args)``, its batch axis split over ``self.workers`` threads.
 
         ``args[i]`` for ``i`` in ``batched`` are arrays whose first axis (of
-        length ``B``) is the batch; each thread runs the kernel on a
-        contiguous chunk of it (``align`` elements at a time) with one numba
-        thread, so no OpenMP worker spins between kernels while SciPy's FFT
-        threads need the cores. ``work`` (values per batch element) keeps
-        small calls on one thread. Every batch element is computed the same
-        way whatever the chunk, so results do not depend on the split.
+        length ``B``) is the batch; each thread runs the kernel (which
+        releases the GIL) on a contiguous chunk of it, ``align`` elements at a
+        time. ``work`` (values per batch element) keeps small calls on the
+        calling thread. Every batch element is computed the same way whatever
+        the chunk, so results do not depend on the split.
         """
         n = min(self.workers, (B + align - 1) // align, max(1, B * work // _MIN_WORK))
         if n <= 1:
-            with self._threads(1):
-                kernel(*args)
+            kernel(*args)
             return
         step = -(-B // (n * align)) * align
         bounds = [(lo, min(B, lo + step)) for lo in range(0, B, step)]
@@ -240,8 +237,7 @@ class NumbaBackend(NumpyBackend):
 
         futures = [_pool().submit(call, lo, hi) for lo, hi in bounds[1:]]
         try:
-            with self._threads(1):
-                call(*bounds[0])
+            call(*bounds[0])
         finally:
             for future in futures:
                 future.result()
