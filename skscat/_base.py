@@ -10,10 +10,12 @@ batch of rows).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import os
 import sys
+import threading
 import warnings
 from numbers import Integral
 
@@ -104,6 +106,45 @@ def _string_dtype_in(X):
         if bool(np.asarray(is_text, dtype=bool).any()):
             return dtype
     return None
+
+
+_blas_lock = threading.Lock()
+_blas_state: dict = {"depth": 0, "limiter": None, "controller": None}
+
+
+@contextlib.contextmanager
+def blas_threads(limit: int):
+    """Limit BLAS to ``limit`` threads while any thread of the process is inside.
+
+    threadpoolctl's limits are process-wide. With one ``threadpool_limits``
+    context per call, threads that enter and leave in different orders
+    restore each other's saved limits and leave BLAS limited after they are
+    all done; here the first thread in sets the limit, the others share it,
+    and the last one out restores the original. The library scan
+    (``ThreadpoolController``) is done once per process.
+
+    Parameters
+    ----------
+    limit : int
+        Number of BLAS threads (the backend's ``workers``).
+    """
+    with _blas_lock:
+        if _blas_state["depth"] == 0:
+            controller = _blas_state["controller"]
+            if controller is None:
+                from threadpoolctl import ThreadpoolController
+
+                controller = _blas_state["controller"] = ThreadpoolController()
+            _blas_state["limiter"] = controller.limit(limits=int(limit), user_api="blas")
+        _blas_state["depth"] += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_state["depth"] -= 1
+            if _blas_state["depth"] == 0:
+                _blas_state["limiter"].restore_original_limits()
+                _blas_state["limiter"] = None
 
 
 class ShapeWarning(UserWarning):

@@ -618,3 +618,56 @@ def test_neural_collapse_accepted_inputs(convert):
         assert np.isfinite(out[key])
         np.testing.assert_allclose(out[key], ref[key], rtol=1e-5)
     np.testing.assert_array_equal(np.array(Xc, dtype=object), before)
+
+
+# -- vjp / value_and_grad: the same validation as transform ---------------------------
+GRAD_NAMES = ["Scattering1D", "Scattering2D", "PhaseHarmonics1D", "PhaseHarmonics2D"]
+
+
+@pytest.mark.parametrize("case", list(BAD_X))
+@pytest.mark.parametrize("name", GRAD_NAMES)
+def test_vjp_bad_X(name, case):
+    from skscat.gradients import vjp
+
+    make_bad, exc, match = BAD_X[case]
+    est, X = fitted(name)
+    cot = np.ones((X.shape[0], est.n_features_out_))
+    with pytest.raises(exc, match=match):
+        vjp(est, make_bad(X), cot)
+
+
+COTANGENT_BAD = {
+    "nan": (lambda c: _with(np.nan)(c), ValueError, "cotangent contains NaN"),
+    "wrong_rows": (lambda c: c[:-1], ValueError, "cotangent has shape"),
+    "wrong_cols": (lambda c: c[:, :-1], ValueError, "cotangent has shape"),
+    "1d": (lambda c: c[0], ValueError, "cotangent has shape"),
+    "complex": (lambda c: c + 1j, ValueError, "real numeric.*real part"),
+    "str": (lambda c: c.astype(str), ValueError, "real numeric"),
+    "csr": (lambda c: scipy.sparse.csr_matrix(c), TypeError, "dense array"),
+}
+
+
+@pytest.mark.parametrize("case", list(COTANGENT_BAD))
+@pytest.mark.parametrize("name", GRAD_NAMES)
+def test_vjp_bad_cotangent(name, case):
+    from skscat.gradients import value_and_grad
+
+    make_bad, exc, match = COTANGENT_BAD[case]
+    est, X = fitted(name)
+    cot = np.ones((X.shape[0], est.n_features_out_))
+    with pytest.raises(exc, match=match):
+        value_and_grad(est, X, make_bad(cot))
+
+
+@pytest.mark.parametrize("value", [0.0, 2.0])
+@pytest.mark.parametrize("name", GRAD_NAMES)
+def test_vjp_constant_input_is_finite(name, value):
+    from skscat.gradients import value_and_grad
+
+    est, X = fitted(name)
+    Xc = np.full_like(X, value)
+    Xc.flags.writeable = False
+    cot = np.ones((X.shape[0], est.n_features_out_))
+    values, grad = value_and_grad(est, Xc, cot)
+    assert np.isfinite(values).all() and np.isfinite(grad).all()
+    np.testing.assert_allclose(values, est.transform(Xc), rtol=1e-6, atol=1e-9)

@@ -134,3 +134,68 @@ def test_cached_bank_builds_each_key_once():
     clear_filter_cache()
     assert slow_bank(4) is not by_key[4]  # rebuilt after clearing
     assert len(calls) == 3
+
+
+def _blas_threads_now():
+    from threadpoolctl import threadpool_info
+
+    return sorted(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+
+
+class _FakeLimiter:
+    def __init__(self, controller, limit):
+        self.controller = controller
+        self.saved = controller.value
+        controller.value = limit
+        controller.log.append(("limit", limit))
+
+    def restore_original_limits(self):
+        self.controller.value = self.saved
+        self.controller.log.append(("restore", self.saved))
+
+
+class _FakeController:
+    """Stands for threadpoolctl's process-wide state: one number of threads."""
+
+    def __init__(self, value):
+        self.value, self.log = value, []
+
+    def limit(self, limits, user_api):
+        assert user_api == "blas"
+        return _FakeLimiter(self, limits)
+
+
+def test_blas_threads_first_in_last_out(monkeypatch):
+    """Threads entering and leaving ``blas_threads`` in any order leave the
+    original limit behind: set once by the first thread in, restored once by
+    the last one out (``threadpool_limits`` per call restores in the wrong
+    order and leaves BLAS limited)."""
+    from skscat import _base
+
+    fake = _FakeController(8)
+    monkeypatch.setitem(_base._blas_state, "controller", fake)
+    n = N_THREADS
+    inside, leave = threading.Barrier(n + 1), [threading.Event() for _ in range(n)]
+    seen = []
+
+    def hold(i):
+        with _base.blas_threads(1):
+            inside.wait()
+            leave[i].wait(10)
+            seen.append(fake.value)
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        futures = [pool.submit(hold, i) for i in range(n)]
+        inside.wait()  # all inside
+        assert fake.value == 1
+        for i in (3, 0, 5, 1, 4, 2):  # leave in a scrambled order
+            leave[i].set()
+        for f in futures:
+            f.result()
+    assert seen == [1] * n  # limited until the last one left
+    assert fake.value == 8
+    assert fake.log == [("limit", 1), ("restore", 8)]
+    # Sequential use sets and restores each time.
+    with _base.blas_threads(2):
+        assert fake.value == 2
+    assert fake.value == 8 and _base._blas_state["depth"] == 0

@@ -7,9 +7,8 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
-from threadpoolctl import threadpool_limits
 
-from .._base import HarmonicTransformer
+from .._base import HarmonicTransformer, blas_threads
 from .core import build_plan, frequency_boxes, normalize_moments, phase_harmonic_moments
 from .moments import FAMILIES
 
@@ -75,7 +74,7 @@ class _PhaseHarmonicsBase(HarmonicTransformer):
         normalize = self.normalize is not None
         # The matrix products are small and many: BLAS gets the threads that
         # n_jobs grants, no more (oversubscribed BLAS threads stall them).
-        with threadpool_limits(limits=getattr(backend, "workers", 1), user_api="blas"):
+        with blas_threads(getattr(backend, "workers", 1)):
             result = phase_harmonic_moments(
                 x, backend, psi, phi, plan, boxes=self._boxes(bank), with_stats=normalize
             )
