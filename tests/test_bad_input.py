@@ -103,6 +103,18 @@ BAD_X = {
         ValueError,
         "strings",
     ),
+    "dataframe_string_dtype": (lambda X: pd.DataFrame(X).astype("string"), ValueError, "strings"),
+    "dataframe_category_str": (
+        lambda X: pd.DataFrame(X.astype(str)).astype("category"),
+        ValueError,
+        "strings",
+    ),
+    "numpy_StringDType": (
+        lambda X: X.astype(np.dtypes.StringDType()),
+        ValueError,
+        "strings",
+    ),
+    "ragged_list": (lambda X: [list(X[0]), list(X[1][:-1])], ValueError, "inhomogeneous|sequence"),
     "csr": (lambda X: scipy.sparse.csr_matrix(X), TypeError, r"[Ss]parse.*dense.*toarray"),
     "csc": (lambda X: scipy.sparse.csc_array(X), TypeError, r"[Ss]parse.*dense.*toarray"),
     "none": (lambda X: None, (TypeError, ValueError), "None|array"),
@@ -671,3 +683,15 @@ def test_vjp_constant_input_is_finite(name, value):
     values, grad = value_and_grad(est, Xc, cot)
     assert np.isfinite(values).all() and np.isfinite(grad).all()
     np.testing.assert_allclose(values, est.transform(Xc), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("case", list(BAD_X))
+def test_sparse_coding_partial_fit_bad_X(case):
+    make_bad, exc, match = BAD_X[case]
+    est, p = make("SparseCoding")
+    with pytest.raises(exc, match=match):
+        est.partial_fit(make_bad(data(p)))
+    est.partial_fit(data(p))  # the first good batch starts the dictionary
+    with pytest.raises(exc, match=match):
+        est.partial_fit(make_bad(data(p)))
+    check_result(est.transform(data(p)), 5, est)
