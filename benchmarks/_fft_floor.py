@@ -63,6 +63,75 @@ def import_kymatio(frontend="numpy"):
         return None
 
 
+def race(fns: dict, repeat=3):
+    """Best wall and CPU time of each callable, timed round-robin.
+
+    Every callable is called once (warm-up), then ``repeat`` rounds call each
+    in turn; the best of its ``repeat`` times is kept. Interleaving spreads
+    the load of other processes over all entries instead of penalising
+    whichever ran during a busy spell. Returns ``{name: (wall, cpu, out)}``
+    (``out`` from the warm-up call).
+    """
+    outs = {name: fn() for name, fn in fns.items()}
+    wall = {name: [] for name in fns}
+    cpu = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t0, c0 = time.perf_counter(), time.process_time()
+            fn()
+            wall[name].append(time.perf_counter() - t0)
+            cpu[name].append(time.process_time() - c0)
+    return {name: (min(wall[name]), min(cpu[name]), outs[name]) for name in fns}
+
+
+def fft_replay(calls, workers=None):
+    """A callable replaying ``calls`` with :mod:`scipy.fft`, and its summary.
+
+    Returns ``(replay, summary)``; ``summary`` maps each call kind to
+    ``(count, points)`` (``points``: transformed values, batch included).
+    """
+    workers = workers or os.cpu_count() or 1
+    rng = np.random.default_rng(0)
+    jobs = []
+    summary = {}
+    arrays = {}  # one input array per (shape, dtype), reused by the calls
+    for name, shape, dtype, ndim, n_last in calls:
+        axes = tuple(range(-ndim, 0))
+        a = arrays.get((shape, dtype.str))
+        if a is None:
+            a = rng.standard_normal(shape).astype(dtype)
+            if dtype.kind == "c":
+                a.imag = rng.standard_normal(shape)
+            arrays[(shape, dtype.str)] = a
+        if name == "irfft":
+            s = shape[len(shape) - ndim : -1] + (n_last,)
+            jobs.append(
+                lambda a=a, s=s, axes=axes: scipy.fft.irfftn(a, s=s, axes=axes, workers=workers)
+            )
+        elif name == "rfft":
+            jobs.append(lambda a=a, axes=axes: scipy.fft.rfftn(a, axes=axes, workers=workers))
+        else:
+            fn = scipy.fft.fftn if name == "fft" else scipy.fft.ifftn
+            inplace = a.dtype.kind == "c"
+            jobs.append(
+                lambda a=a, fn=fn, axes=axes, inplace=inplace: fn(
+                    a, axes=axes, workers=workers, overwrite_x=inplace
+                )
+            )
+        count, points = summary.get(name, (0, 0))
+        summary[name] = (count + 1, points + int(np.prod(shape)))
+
+    def replay():
+        for job in jobs:
+            job()
+
+    return replay, summary
+
+
+def describe(summary) -> str:
+    return ", ".join(f"{k} x{c} ({p / 1e6:.1f} M points)" for k, (c, p) in summary.items())
+
+
 @contextlib.contextmanager
 def recording_ffts(calls: list, fourier_lowpass: bool = False):
     """Within the block, skscat's backends append every FFT they run to ``calls``.
@@ -123,44 +192,9 @@ def fft_calls(transform, X, fourier_lowpass=False):
 def fft_floor(calls, repeat=3, workers=None):
     """Best time of replaying ``calls`` with :mod:`scipy.fft` on ``workers`` threads.
 
-    Returns ``(wall, cpu, summary)``; ``summary`` maps each call kind to
-    ``(count, points)`` (``points``: transformed values, batch included).
+    Returns ``(wall, cpu, summary)`` (see :func:`fft_replay`).
     """
-    workers = workers or os.cpu_count() or 1
-    rng = np.random.default_rng(0)
-    jobs = []
-    summary = {}
-    arrays = {}  # one input array per (shape, dtype), reused by the calls
-    for name, shape, dtype, ndim, n_last in calls:
-        axes = tuple(range(-ndim, 0))
-        a = arrays.get((shape, dtype.str))
-        if a is None:
-            a = rng.standard_normal(shape).astype(dtype)
-            if dtype.kind == "c":
-                a.imag = rng.standard_normal(shape)
-            arrays[(shape, dtype.str)] = a
-        if name == "irfft":
-            s = shape[len(shape) - ndim : -1] + (n_last,)
-            jobs.append(
-                lambda a=a, s=s, axes=axes: scipy.fft.irfftn(a, s=s, axes=axes, workers=workers)
-            )
-        elif name == "rfft":
-            jobs.append(lambda a=a, axes=axes: scipy.fft.rfftn(a, axes=axes, workers=workers))
-        else:
-            fn = scipy.fft.fftn if name == "fft" else scipy.fft.ifftn
-            inplace = a.dtype.kind == "c"
-            jobs.append(
-                lambda a=a, fn=fn, axes=axes, inplace=inplace: fn(
-                    a, axes=axes, workers=workers, overwrite_x=inplace
-                )
-            )
-        count, points = summary.get(name, (0, 0))
-        summary[name] = (count + 1, points + int(np.prod(shape)))
-
-    def replay():
-        for job in jobs:
-            job()
-
+    replay, summary = fft_replay(calls, workers)
     wall, cpu, _ = best_of(replay, repeat)
     return wall, cpu, summary
 

@@ -2,7 +2,9 @@
 
 Same work in one process: 200 signals of 4096 samples, J=6, Q=8, averaged
 (Kymatio's defaults), in float32 and float64. Each timing is the best of 3
-after a warm-up call (filters built, kernels compiled, FFT plans made). Columns:
+after a warm-up call (filters built, kernels compiled, FFT plans made); the
+entries are timed round-robin, so that other processes' load falls on all of
+them alike. Columns:
 
 - skscat with ``backend="numba"`` on all cores and on one thread, and with
   ``backend="numpy"``;
@@ -30,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _fft_floor import best_of, fft_calls, fft_floor, import_kymatio, machine  # noqa: E402
+from _fft_floor import describe, fft_calls, fft_replay, import_kymatio, machine, race  # noqa: E402
 
 from skscat.scattering import Scattering1D  # noqa: E402
 
@@ -43,62 +45,62 @@ def run_dtype(dtype, X64, args, ky_numpy, ky_torch):
     X = X64.astype(dtype)
     n = len(X)
     print(f"\n{n} x {X.shape[1]}, J={args.J}, Q={args.Q}, {np.dtype(dtype).name}")
-    times, outs = {}, {}
-    configs = [("numba", args.n_jobs), ("numba", 1), ("numpy", args.n_jobs)]
-    for backend, n_jobs in configs:
+    fns = {}
+    for backend, n_jobs in (("numba", args.n_jobs), ("numba", 1), ("numpy", args.n_jobs)):
         est = Scattering1D(J=args.J, Q=args.Q, backend=backend, n_jobs=n_jobs).fit(X)
-        wall, cpu, out = best_of(lambda est=est: est.transform(X), args.repeat)
-        key = f"skscat {backend} (n_jobs={n_jobs})"
-        times[key], outs[key] = wall, out
-        _row(key, wall, cpu)
+        fns[f"skscat {backend} (n_jobs={n_jobs})"] = lambda est=est: est.transform(X)
         if backend == "numba" and n_jobs == args.n_jobs:
             calls = fft_calls(est.transform, X)
     if ky_numpy is not None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ky = ky_numpy.Scattering1D(J=args.J, shape=X.shape[1], Q=args.Q)
-        wall, cpu, out = best_of(lambda: ky(X).reshape(n, -1), args.repeat)
-        times["kymatio numpy"], outs["kymatio numpy"] = wall, out
-        _row("kymatio.numpy", wall, cpu)
+        fns["kymatio.numpy"] = lambda ky=ky: ky(X).reshape(n, -1)
     if ky_torch is not None:
         import torch
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ky = ky_torch.Scattering1D(J=args.J, shape=X.shape[1], Q=args.Q)
+            kyt = ky_torch.Scattering1D(J=args.J, shape=X.shape[1], Q=args.Q)
         tX = torch.from_numpy(X)
 
         def run_torch():
             with torch.no_grad():
-                return ky(tX).reshape(n, -1)
+                return kyt(tX).reshape(n, -1).numpy()
 
-        wall, cpu, out = best_of(run_torch, args.repeat)
-        times["kymatio torch"], outs["kymatio torch"] = wall, out.numpy()
-        _row(f"kymatio.torch, CPU ({torch.get_num_threads()} threads)", wall, cpu)
-    floors = {}
-    for workers in (os.cpu_count() or 1, 1):
-        wall, cpu, summary = fft_floor(calls, args.repeat, workers=workers)
-        floors[workers] = wall
-        _row(f"FFT floor (scipy.fft, {workers} workers)", wall, cpu)
-    detail = ", ".join(f"{k} x{c} ({p / 1e6:.1f} M points)" for k, (c, p) in summary.items())
-    print(f"    FFTs replayed: {detail}")
+        fns[f"kymatio.torch, CPU ({torch.get_num_threads()} threads)"] = run_torch
+    cores = os.cpu_count() or 1
+    floor_fns = {}
+    for workers in sorted({cores, 1}, reverse=True):
+        floor_fns[f"FFT floor (scipy.fft, {workers} workers)"], summary = fft_replay(calls, workers)
+    results = race({**fns, **floor_fns}, args.repeat)
+    for name, (wall, cpu, _) in results.items():
+        _row(name, wall, cpu)
+    print(f"    FFTs replayed: {describe(summary)}")
 
-    sk = times[f"skscat numba (n_jobs={args.n_jobs})"]
-    sk1 = times["skscat numba (n_jobs=1)"]
+    t = {name: wall for name, (wall, _, _) in results.items()}
+    sk = t[f"skscat numba (n_jobs={args.n_jobs})"]
+    sk1 = t["skscat numba (n_jobs=1)"]
     print("  ratios:")
-    for ref in ("kymatio numpy", "kymatio torch"):
-        if ref in times:
-            print(f"    {ref} / skscat numba             {times[ref] / sk:6.2f}x")
-    if "kymatio numpy" in times:
-        print(f"    kymatio numpy / skscat numba, 1 thread  {times['kymatio numpy'] / sk1:6.2f}x")
-    print(f"    skscat numba / FFT floor            {sk / floors[os.cpu_count() or 1]:6.2f}x")
-    print(f"    skscat numba / FFT floor, 1 thread  {sk1 / floors[1]:6.2f}x")
-    ref = outs.get("kymatio numpy")
+    for name in t:
+        if name.startswith("kymatio"):
+            print(f"    {name} / skscat numba: {t[name] / sk:6.2f}x")
+    if "kymatio.numpy" in t:
+        print(f"    kymatio.numpy / skscat numba, 1 thread: {t['kymatio.numpy'] / sk1:6.2f}x")
+    print(
+        f"    skscat numba / FFT floor: {sk / t[f'FFT floor (scipy.fft, {cores} workers)']:6.2f}x"
+    )
+    print(
+        f"    skscat numba, 1 thread / FFT floor, 1 worker: "
+        f"{sk1 / t['FFT floor (scipy.fft, 1 workers)']:6.2f}x"
+    )
+    outs = {name: out for name, (_, _, out) in results.items() if name in fns}
+    ref = outs.get("kymatio.numpy")
     if ref is not None:
         for name, out in outs.items():
             if out is not ref:
                 err = np.abs(out - ref).max() / np.abs(ref).max()
-                print(f"    max relative difference {name} vs kymatio numpy: {err:.1e}")
+                print(f"    max relative difference {name} vs kymatio.numpy: {err:.1e}")
 
 
 def main(argv=None):

@@ -2,7 +2,9 @@
 
 Same work in one process, float32: 1000 images of 28x28 (J=2, L=8) and 500
 images of 32x32 (J=3, L=8). Each timing is the best of 3 after a warm-up call
-(filters built, kernels compiled, FFT plans made). Columns:
+(filters built, kernels compiled, FFT plans made); the entries are timed
+round-robin (one call of each per round), so that other processes' load falls
+on all of them alike. Columns:
 
 - skscat with ``backend="numba"`` (all cores, and one thread) and
   ``backend="numpy"`` (``n_jobs=-1``: all cores);
@@ -34,7 +36,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _fft_floor import best_of, fft_calls, fft_floor, import_kymatio, machine  # noqa: E402
+from _fft_floor import describe, fft_calls, fft_replay, import_kymatio, machine, race  # noqa: E402
 
 from skscat import Scattering2D  # noqa: E402
 from skscat.filters._cache import clear_filter_cache  # noqa: E402
@@ -53,15 +55,10 @@ def run_case(n, side, J, L, args, ky_numpy, ky_torch):
     X = rng.standard_normal((n, side * side)).astype(np.float32)
     images = X.reshape(n, side, side)
     print(f"\n{n} x {side}x{side}, J={J}, L={L}, float32")
-    times = {}
-    outs = {}
+    fns = {}
     for backend, n_jobs in (("numba", args.n_jobs), ("numba", 1), ("numpy", args.n_jobs)):
-        est = Scattering2D(J=J, L=L, shape=(side, side), backend=backend, n_jobs=n_jobs)
-        est.fit(X)
-        wall, cpu, out = best_of(lambda est=est: est.transform(X), args.repeat)
-        key = backend if n_jobs == args.n_jobs else f"{backend}, 1 thread"
-        times[key], outs[key] = wall, out
-        _row(f"skscat {backend} (n_jobs={n_jobs})", wall, cpu)
+        est = Scattering2D(J=J, L=L, shape=(side, side), backend=backend, n_jobs=n_jobs).fit(X)
+        fns[f"skscat {backend} (n_jobs={n_jobs})"] = lambda est=est: est.transform(X)
         if backend == "numba" and n_jobs == args.n_jobs:
             calls = fft_calls(est.transform, X)
             calls_fourier = fft_calls(est.transform, X, fourier_lowpass=True)
@@ -69,57 +66,56 @@ def run_case(n, side, J, L, args, ky_numpy, ky_torch):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ky = ky_numpy.Scattering2D(J=J, shape=(side, side), L=L)
-        wall, cpu, out = best_of(lambda: ky(images), args.repeat)
-        times["kymatio numpy"], outs["kymatio numpy"] = wall, out.reshape(n, -1)
-        _row("kymatio.numpy", wall, cpu)
+        fns["kymatio.numpy"] = lambda ky=ky: ky(images).reshape(n, -1)
     if ky_torch is not None:
         import torch
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ky = ky_torch.Scattering2D(J=J, shape=(side, side), L=L)
+            kyt = ky_torch.Scattering2D(J=J, shape=(side, side), L=L)
         timages = torch.from_numpy(images)
 
         def run_torch():
             with torch.no_grad():
-                return ky(timages)
+                return kyt(timages).numpy().reshape(n, -1)
 
-        wall, cpu, out = best_of(run_torch, args.repeat)
-        times["kymatio torch"] = wall
-        outs["kymatio torch"] = out.numpy().reshape(n, -1)
-        _row(f"kymatio.torch, CPU ({torch.get_num_threads()} threads)", wall, cpu)
-    floors = {}
-    for workers in (os.cpu_count() or 1, 1):
-        floor_wall, floor_cpu, summary = fft_floor(calls, args.repeat, workers=workers)
-        floors[workers] = floor_wall
-        _row(f"FFT floor (scipy.fft, {workers} workers)", floor_wall, floor_cpu)
-    floor_wall = floors[os.cpu_count() or 1]
-    detail = ", ".join(f"{k} x{c} ({p / 1e6:.1f} M points)" for k, (c, p) in summary.items())
-    print(f"    FFTs replayed: {detail}")
-    fourier_wall, fourier_cpu, summary = fft_floor(calls_fourier, args.repeat)
-    _row("FFTs of the all-Fourier cascade", fourier_wall, fourier_cpu)
-    detail = ", ".join(f"{k} x{c} ({p / 1e6:.1f} M points)" for k, (c, p) in summary.items())
-    print(f"    (every low-pass by FFT, as Kymatio does: {detail})")
+        fns[f"kymatio.torch, CPU ({torch.get_num_threads()} threads)"] = run_torch
+    cores = os.cpu_count() or 1
+    floor_fns = {}
+    for workers in sorted({cores, 1}, reverse=True):
+        floor_fns[f"FFT floor (scipy.fft, {workers} workers)"], summary = fft_replay(calls, workers)
+    floor_fns["FFTs of the all-Fourier cascade"], summary_fourier = fft_replay(calls_fourier)
+    results = race({**fns, **floor_fns}, args.repeat)
+    for name, (wall, cpu, _) in results.items():
+        _row(name, wall, cpu)
+        if name == "FFTs of the all-Fourier cascade":
+            print(f"    (every low-pass by FFT, as Kymatio does: {describe(summary_fourier)})")
+        elif name.startswith("FFT floor") and name.endswith(" 1 workers)"):
+            print(f"    FFTs replayed: {describe(summary)}")
 
-    sk = times["numba"]
+    t = {name: wall for name, (wall, _, _) in results.items()}
+    sk = t[f"skscat numba (n_jobs={args.n_jobs})"]
+    sk1 = t["skscat numba (n_jobs=1)"]
+    floor = t[f"FFT floor (scipy.fft, {cores} workers)"]
+    floor1 = t["FFT floor (scipy.fft, 1 workers)"]
     print("  ratios:")
-    for ref in ("kymatio numpy", "kymatio torch"):
-        if ref in times:
-            print(f"    {ref} / skscat numba   {times[ref] / sk:6.2f}x")
-    if "kymatio numpy" in times:
-        sk1 = times["numba, 1 thread"]
-        print(f"    kymatio numpy / skscat numba, 1 thread   {times['kymatio numpy'] / sk1:6.2f}x")
-        print(f"    kymatio numpy / skscat numpy   {times['kymatio numpy'] / times['numpy']:6.2f}x")
-    print(f"    skscat numba / FFT floor       {sk / floor_wall:6.2f}x")
-    print(f"    skscat numba / FFT floor, 1 thread   {times['numba, 1 thread'] / floors[1]:6.2f}x")
-    print(f"    skscat numba / all-Fourier FFTs      {sk / fourier_wall:6.2f}x")
-    print(f"    skscat numpy / skscat numba    {times['numpy'] / sk:6.2f}x")
-    ref = outs.get("kymatio numpy", outs["numpy"])
-    for name in ("numba", "numba, 1 thread", "numpy", "kymatio torch"):
-        if name in outs and outs[name] is not ref:
-            err = np.abs(outs[name] - ref).max() / np.abs(ref).max()
+    for name in t:
+        if name.startswith("kymatio"):
+            print(f"    {name} / skscat numba: {t[name] / sk:6.2f}x")
+    if "kymatio.numpy" in t:
+        print(f"    kymatio.numpy / skscat numba, 1 thread: {t['kymatio.numpy'] / sk1:6.2f}x")
+        numpy_sk = t[f"skscat numpy (n_jobs={args.n_jobs})"]
+        print(f"    kymatio.numpy / skscat numpy: {t['kymatio.numpy'] / numpy_sk:6.2f}x")
+    print(f"    skscat numba / FFT floor: {sk / floor:6.2f}x")
+    print(f"    skscat numba, 1 thread / FFT floor, 1 worker: {sk1 / floor1:6.2f}x")
+    fourier = t["FFTs of the all-Fourier cascade"]
+    print(f"    skscat numba / FFTs of the all-Fourier cascade: {sk / fourier:6.2f}x")
+    outs = {name: out for name, (_, _, out) in results.items() if name in fns}
+    ref = outs.get("kymatio.numpy", outs[f"skscat numpy (n_jobs={args.n_jobs})"])
+    for name, out in outs.items():
+        if out is not ref:
+            err = np.abs(out - ref).max() / np.abs(ref).max()
             print(f"    max relative difference {name} vs reference: {err:.1e}")
-    return times, floor_wall
 
 
 def filter_bank_time(side=256, J=4, L=8):
