@@ -73,6 +73,22 @@ def _is_text(value) -> bool:
     return isinstance(value, str | bytes | np.str_ | np.bytes_)
 
 
+def refuse_strings(X, name: str, owner: str) -> None:
+    """Raise a ValueError if ``X`` holds text, which would otherwise be parsed as numbers.
+
+    Every array input of skscat (data, dictionaries, labels' features) goes
+    through this check before scikit-learn's conversion to floats.
+    """
+    text = _string_dtype_in(X)
+    if text is not None:
+        raise ValueError(
+            f"{owner}: {name} holds strings (dtype {text}), not numbers. "
+            "Pass a numeric array: if the strings are numbers, convert them "
+            f"explicitly, e.g. np.asarray({name}, dtype=np.float64); categorical columns "
+            "need an encoder (OneHotEncoder, OrdinalEncoder) first."
+        )
+
+
 def _string_dtype_in(X):
     """The text dtype found in ``X`` (array, DataFrame, nested lists), or None.
 
@@ -262,14 +278,7 @@ class HarmonicTransformer(TransformerMixin, BaseEstimator):
         """The one validation path: 2-D, finite, numeric, real; float32/64 kept."""
         if _is_device_array(X):
             return self._validate_device_X(X, reset=reset)
-        text = _string_dtype_in(X)
-        if text is not None:
-            raise ValueError(
-                f"{type(self).__name__}: X holds strings (dtype {text}), not numbers. "
-                "Pass a numeric array: if the strings are numbers, convert them "
-                "explicitly, e.g. np.asarray(X, dtype=np.float64); categorical columns "
-                "need an encoder (OneHotEncoder, OrdinalEncoder) first."
-            )
+        refuse_strings(X, "X", type(self).__name__)
         ndim = getattr(X, "ndim", None)
         if ndim is None and isinstance(X, list | tuple):
             try:

@@ -346,14 +346,7 @@ BAD_PARAMS = {
         ({"n_atoms": None, "dictionary": np.ones((0, 16))}, "no atoms"),
         ({"n_atoms": None, "dictionary": np.zeros((4, 16))}, "all zeros"),
         ({"n_atoms": None, "dictionary": np.ones((4, 16)) + 1j}, "real numeric|[Cc]omplex"),
-        pytest.param(
-            {"n_atoms": None, "dictionary": np.ones((4, 16)).astype(str)},
-            "string",
-            marks=pytest.mark.xfail(
-                reason="SparseCoding._check_dictionary (sparse helper's file) parses numeric "
-                "strings silently with check_array; skscat._base._string_dtype_in would refuse"
-            ),
-        ),
+        ({"n_atoms": None, "dictionary": np.ones((4, 16)).astype(str)}, "string"),
         ({"n_atoms": 5, "dictionary": np.eye(4, 16)}, "n_atoms=5"),
     ],
     "ScatteringNormalizer": [
@@ -582,11 +575,6 @@ def test_neural_collapse_bad_input(case):
         neural_collapse(X, y)
 
 
-@pytest.mark.xfail(
-    reason="neural_collapse (skscat/metrics, sparse helper) uses check_array, which "
-    "parses numeric strings silently; it should refuse them like HarmonicTransformer",
-    strict=False,
-)
 def test_neural_collapse_refuses_strings():
     X, y = _nc_data()
     with pytest.raises(ValueError, match="string"):

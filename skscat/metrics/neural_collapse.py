@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
 
+from .._base import refuse_strings
+
 
 def neural_collapse(X, y, W=None, b=None):
     """Neural-collapse metrics of features ``X`` with labels ``y``.
@@ -81,6 +83,7 @@ def neural_collapse(X, y, W=None, b=None):
     >>> bool(max(abs(v) for v in nc.values()) < 1e-12)
     True
     """
+    refuse_strings(X, "X", "neural_collapse")
     X = check_array(X, dtype=np.float64, ensure_2d=True, ensure_all_finite=True, input_name="X")
     y = column_or_1d(y, warn=True)
     check_consistent_length(X, y)
@@ -129,6 +132,7 @@ def neural_collapse(X, y, W=None, b=None):
     if W is None:
         return out
 
+    refuse_strings(W, "W", "neural_collapse")
     W = check_array(W, dtype=np.float64, ensure_2d=False, ensure_all_finite=True, input_name="W")
     if W.ndim == 1:
         W = W[None, :]

@@ -11,7 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array
 
-from .._base import HarmonicTransformer, _is_device_array
+from .._base import HarmonicTransformer, _is_device_array, refuse_strings
 from ..backends import get_backend, resolve_backend_name
 from ..backends.numpy_backend import _resolve_workers
 from ._dictionary import (
@@ -342,6 +342,7 @@ class SparseCoding(HarmonicTransformer):
             raise TypeError(f"{name}: dictionary must be a dense array; pass dictionary.toarray().")
         if _is_device_array(D):
             D = D.get()
+        refuse_strings(D, "dictionary", name)
         try:
             D = check_array(
                 D,

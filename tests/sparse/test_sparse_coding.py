@@ -265,7 +265,7 @@ def test_feature_names_and_pandas_output(rng):
         (np.ones((4, 5)), "5 columns but X has 6 features"),
         (np.zeros((4, 6)), "all zeros"),
         (np.ones((0, 6)), "at least one"),
-        (np.array([["a"] * 6] * 2), "real numeric"),
+        (np.array([["a"] * 6] * 2), "holds strings"),
     ],
 )
 def test_bad_dictionary_is_refused_with_a_clear_message(rng, dictionary, match):
