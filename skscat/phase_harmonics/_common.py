@@ -63,7 +63,11 @@ class _PhaseHarmonicsBase(HarmonicTransformer):
         size = math.prod(self.shape_)
         n_maps = self.J_ * self._n_angles()
         lag_factor = 2 if self.delta_n else 1
-        return 16 * size * (4 * n_maps * lag_factor + 4 * self._n_angles() + 4)
+        # The moment table pairs wavelets (up to (J L)^2 pairs per lag); it is
+        # built at fit, so an absurd L or J must be caught before building it.
+        n_lags = (2 * int(self.delta_n) + 1) ** 2
+        table_bytes = 64 * n_maps * n_maps * n_lags
+        return 16 * size * (4 * n_maps * lag_factor + 4 * self._n_angles() + 4) + table_bytes
 
     def _transform_batch(self, X, backend):
         n = X.shape[0]

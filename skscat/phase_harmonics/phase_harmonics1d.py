@@ -131,6 +131,7 @@ class PhaseHarmonics1D(_PhaseHarmonicsBase):
         self._families = _families(self.moments, owner)
         self.shape_ = (n_features,)
         self.J_ = self._resolve_J(n_features)
+        self._check_memory(1, when="fit")  # before the moment table is built
         self._finish_geometry(self._table())
 
     def _n_angles(self) -> int:

@@ -172,6 +172,7 @@ class PhaseHarmonics2D(_PhaseHarmonicsBase):
         H, W = infer_image_shape(n_features, shape, owner)
         self.shape_ = (H, W)
         self.J_ = self._resolve_J(max(H, W)) if self.J is not None else self._resolve_J(min(H, W))
+        self._check_memory(1, when="fit")  # before the moment table is built
         self._finish_geometry(self._table())
 
     def _n_angles(self) -> int:

@@ -328,3 +328,9 @@ def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ShapeWarning)
         check(estimator)
+
+
+def test_absurd_L_is_a_clear_error_before_the_moment_table_is_built():
+    X = np.random.default_rng(0).random((2, 32 * 32))
+    with pytest.raises(ValueError, match="single sample needs about .* lower J, L"):
+        PhaseHarmonics2D(J=4, L=10**4).fit(X)
