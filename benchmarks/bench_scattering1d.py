@@ -56,7 +56,9 @@ def run_dtype(dtype, X64, args, ky_numpy, ky_torch):
             warnings.simplefilter("ignore")
             ky = ky_numpy.Scattering1D(J=args.J, shape=X.shape[1], Q=args.Q)
         fns["kymatio.numpy"] = lambda ky=ky: ky(X).reshape(n, -1)
-    if ky_torch is not None:
+    if ky_torch is not None and dtype != np.float32:
+        print("  (kymatio.torch: float32 filters only, skipped)")
+    elif ky_torch is not None:
         import torch
 
         with warnings.catch_warnings():
