@@ -474,3 +474,23 @@ print("ok")
         cwd=str(Path(__file__).resolve().parents[2]),
     )  # fmt: skip
     assert res.returncode == 0 and "ok" in res.stdout, res.stderr[-2000:]
+
+
+@pytest.mark.parametrize("half", [False, True])
+def test_accumulate_py_func(rng, half):
+    M, N, ky = 4, 8, 2
+    x = rng.standard_normal((M, N))
+    full = np.fft.fft2(x)
+    U = np.fft.rfft2(x) if half else full
+    Ub = np.ascontiguousarray(U).view(float).reshape(-1)
+    f = rng.standard_normal(N)
+    w = K.double_filters(f)
+    Nk = N // ky
+    for row, lo, hi, qmax in [(1, 0, N, Nk), (2, 3, 7, Nk), (3, 5, 8, Nk // 2 + 1)]:
+        d = np.zeros(Nk, dtype=complex)
+        K._accumulate.py_func(Ub, half, M, N, w, row, lo, hi, ky, d.view(float), qmax)
+        want = np.zeros(Nk, dtype=complex)
+        for y in range(lo, hi):
+            if y % Nk < qmax:
+                want[y % Nk] += full[row, y] * f[y]
+        np.testing.assert_allclose(d, want, rtol=1e-12, atol=1e-12)
