@@ -177,7 +177,7 @@ def _is_device_array(X) -> bool:
     return mod is not None and isinstance(X, mod.ndarray)
 
 
-def _progress(iterable, total: int, verbose, desc: str):
+def _progress(iterable, total: int, verbose, desc: str, unit: str = "batch"):
     """Wrap ``iterable`` in a progress bar when ``verbose`` asks for one."""
     if not verbose or total <= 1:
         return iterable
@@ -188,10 +188,10 @@ def _progress(iterable, total: int, verbose, desc: str):
         def counted():
             for i, item in enumerate(iterable, 1):
                 yield item
-                print(f"{desc}: batch {i}/{total}", file=sys.stderr, flush=True)
+                print(f"{desc}: {unit} {i}/{total}", file=sys.stderr, flush=True)
 
         return counted()
-    return tqdm(iterable, total=total, desc=desc, leave=False)
+    return tqdm(iterable, total=total, desc=desc, unit=unit, leave=False)
 
 
 class HarmonicTransformer(TransformerMixin, BaseEstimator):

@@ -11,7 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array
 
-from .._base import HarmonicTransformer, _is_device_array, refuse_strings
+from .._base import HarmonicTransformer, _is_device_array, _progress, refuse_strings
 from ..backends import get_backend, resolve_backend_name
 from ..backends.numpy_backend import _resolve_workers
 from ._dictionary import (
@@ -267,13 +267,12 @@ class SparseCoding(HarmonicTransformer):
             self._start_learning(X, rng)
             backend = get_backend(self.backend_, n_jobs=self.n_jobs)
             n = X.shape[0]
-            for epoch in range(self.n_epochs):
+            epochs = range(self.n_epochs)
+            for epoch in _progress(epochs, self.n_epochs, self.verbose, "SparseCoding", "epoch"):
                 self.alpha_max_ = self._alpha_max(X)
                 order = rng.permutation(n)
                 self._learn(X, order, backend, rng)
                 self.n_iter_ = epoch + 1
-                if self.verbose:
-                    print(f"SparseCoding: epoch {epoch + 1}/{self.n_epochs} done", flush=True)
         return self
 
     def partial_fit(self, X, y=None):
