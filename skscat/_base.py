@@ -488,6 +488,21 @@ def infer_image_shape(n_features: int, shape, owner: str) -> tuple[int, int]:
     return H, W
 
 
+def infer_signal_length(n_features: int, shape, owner: str) -> int:
+    """Resolve a 1-D transform's ``shape`` parameter against ``n_features``.
+
+    ``None`` takes each row as a signal of ``n_features`` samples; an explicit
+    length (an int or a 1-tuple) must equal ``n_features``.
+    """
+    shape = validate_shape_param(shape, 1, owner)
+    if shape is not None and shape[0] != n_features:
+        raise ValueError(
+            f"{owner}: shape={shape[0]} but X has {n_features} samples per row; "
+            "pass shape=None or the signal length."
+        )
+    return n_features
+
+
 def validate_shape_param(shape, ndim: int, owner: str):
     """Check a ``shape`` hyper-parameter: None, or ``ndim`` positive integers."""
     if shape is None:

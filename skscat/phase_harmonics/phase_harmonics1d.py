@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from numbers import Integral
 
-from .._base import validate_shape_param
+from .._base import infer_signal_length
 from ._banks import phase_harmonic_bank_1d
 from ._common import _families, _PhaseHarmonicsBase
 from .moments import FAMILIES, moment_table_1d
@@ -122,12 +122,7 @@ class PhaseHarmonics1D(_PhaseHarmonicsBase):
 
     def _fit_geometry(self, n_features: int) -> None:
         owner = type(self).__name__
-        shape = validate_shape_param(self.shape, 1, owner)
-        if shape is not None and shape[0] != n_features:
-            raise ValueError(
-                f"{owner}: shape={shape[0]} but X has {n_features} samples per row; "
-                "pass shape=None or the signal length."
-            )
+        infer_signal_length(n_features, self.shape, owner)
         self._families = _families(self.moments, owner)
         self.shape_ = (n_features,)
         self.J_ = self._resolve_J(n_features)

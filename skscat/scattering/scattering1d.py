@@ -8,7 +8,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from .._base import HarmonicTransformer, validate_shape_param
+from .._base import HarmonicTransformer, infer_signal_length
 from ..filters.morlet1d import morlet_filter_bank_1d
 from ._paths1d import geometry_1d, path_name, path_table_1d, plan_1d, scattering1d_paths
 from .core1d import scattering1d
@@ -208,12 +208,7 @@ class Scattering1D(HarmonicTransformer):
     # -- geometry ---------------------------------------------------------
     def _fit_geometry(self, n_features: int) -> None:
         owner = type(self).__name__
-        shape = validate_shape_param(self.shape, 1, owner)
-        if shape is not None and shape[0] != n_features:
-            raise ValueError(
-                f"{owner}: shape={shape[0]} but X has {n_features} samples per row; "
-                "pass shape=None or the signal length."
-            )
+        infer_signal_length(n_features, self.shape, owner)
         N = n_features
         self.shape_ = (N,)
         self.Q_ = resolve_Q(self.Q, owner)
