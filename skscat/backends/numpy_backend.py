@@ -6,6 +6,7 @@ images) and broadcasts over the leading (batch, path) axes.
 
 from __future__ import annotations
 
+import itertools
 import os
 
 import numpy as np
@@ -142,14 +143,24 @@ class NumpyBackend:
         """
         if filters.ndim > ndim:
             x = x[(..., None) + (slice(None),) * ndim]
-        y = x * filters
         if k == 1:
-            return y
-        shape = y.shape[:-ndim]
-        for n in y.shape[-ndim:]:
-            shape += (k, n // k)
-        axes = tuple(range(y.ndim - ndim, y.ndim + ndim, 2))
-        return y.reshape(shape).mean(axis=axes)
+            return x * filters
+        # Multiply and accumulate alias block by alias block: no full-size
+        # product is stored, and contiguous block adds run about twice as fast
+        # as a mean over the strided alias axes of a reshaped product.
+        sizes = [n // k for n in x.shape[-ndim:]]
+        out = None
+        for offsets in itertools.product(range(k), repeat=ndim):
+            block = (...,) + tuple(
+                slice(o * s, (o + 1) * s) for o, s in zip(offsets, sizes, strict=True)
+            )
+            term = x[block] * filters[block]
+            if out is None:
+                out = term
+            else:
+                out += term
+        out *= 1.0 / k**ndim
+        return out
 
     def modulus(self, x):
         return np.abs(x)
