@@ -61,9 +61,11 @@ class Scattering2D(HarmonicTransformer):
     n_phases : int, default=4
         Number of phases ``A`` of ``nonlinearity="relu"`` (ignored for the
         modulus). Paths: ``1 + J L A + (L A)**2 J (J - 1) / 2`` at order 2.
-    backend : {"auto", "numpy"}, default="auto"
-        Array backend; ``"auto"`` takes the fastest available on this machine.
-        All give the same numbers to floating-point tolerance.
+    backend : {"auto", "numpy", "numba", "cupy"}, default="auto"
+        Array backend: ``"numpy"`` is the reference, ``"numba"`` runs compiled
+        CPU kernels, ``"cupy"`` runs on an NVIDIA GPU (CuPy input stays on the
+        device). ``"auto"`` takes the fastest CPU backend available. All give
+        the same numbers to floating-point tolerance.
     batch_size : int or "auto", default="auto"
         Rows transformed at a time; ``"auto"`` keeps a batch's working memory
         near 256 MiB. Memory is bounded by it whatever ``n_samples`` is.
