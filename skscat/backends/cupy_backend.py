@@ -30,7 +30,7 @@ import numpy as np
 import scipy.fft
 
 from . import _cuda_kernels
-from .numpy_backend import _resolve_workers
+from .numpy_backend import NumpyBackend, _resolve_workers
 
 INSTALL_HINT = 'pip install "skscat[gpu]"' + " (CuPy for CUDA 12: cupy-cuda12x)"
 
@@ -429,37 +429,8 @@ class CupyBackend:
         self._launch("modulus", rtype, out.size, (x.reshape(-1), out.reshape(-1), np.int64(x.size)))
         return out
 
-    def phase_harmonic(self, z, k: int, modulus=None):
-        """Phase harmonic ``[z]^k = |z| exp(i k arg z)`` of a complex array, element-wise.
-
-        ``k = 0`` gives ``|z|`` (real), ``k = 1`` gives ``z``, ``[0]^k = 0``;
-        computed as ``|z| u**k`` with ``u = z / |z|`` by repeated squaring, as
-        in the numpy backend.
-        """
-        xp = self.xp
-        k = int(k)
-        if k < 0:
-            raise ValueError(f"phase_harmonic needs k >= 0, got {k}.")
-        r = self.modulus(z) if modulus is None else modulus
-        if k == 0:
-            return r
-        if k == 1:
-            return z
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv = xp.where(r > 0, 1.0 / r, 0.0).astype(r.dtype, copy=False)
-        if k == 2:
-            return z * z * inv
-        u = z * inv
-        result = None
-        power = u
-        while True:
-            if k & 1:
-                result = power if result is None else result * power
-            k >>= 1
-            if not k:
-                break
-            power = power * power
-        return result * r
+    # The reference is written with ``self.xp`` only, so it serves here unchanged.
+    phase_harmonic = NumpyBackend.phase_harmonic
 
     def phase_relu(self, z, n_phases: int, ndim: int):
         """Rectified real parts ``max(Re(exp(i alpha_a) z), 0)`` over ``n_phases`` phases.
