@@ -88,12 +88,16 @@ class NumpyBackend:
         ``X[k] = conj(X[-k])`` gives the last-axis frequencies above ``n_last // 2``.
         """
         n_half = x.shape[-1]
-        idx = (-np.arange(n_half, n_last)) % n_last
-        mirror = np.conj(x[..., idx])
+        out = np.empty(x.shape[:-1] + (n_last,), dtype=x.dtype)
+        out[..., :n_half] = x
+        # Last-axis frequencies n_half .. n_last - 1 mirror n_last - n_half .. 1
+        # (a reversed slice: no gather).
+        mirror = x[..., n_last - n_half : 0 : -1]
         # negate every other spatial axis' frequency too: X[-kx, -ky]
         for axis in range(-ndim, -1):
             mirror = np.roll(np.flip(mirror, axis=axis), 1, axis=axis)
-        return np.concatenate([x, mirror], axis=-1)
+        np.conjugate(mirror, out=out[..., n_half:])
+        return out
 
     def filter_subsample_hermitian(self, x, filters, k: int, ndim: int, n_last: int):
         """:meth:`filter_subsample` of the full spectrum whose half ``x`` is given.
