@@ -101,6 +101,21 @@ _GRID_STRIDE = (
 )
 
 
+def _reference_chunks(total: int, K: int, n1: int, n_last: int):
+    """Flat output indices in chunks, decomposed as the kernels do: ``(b, f, i1, i2)``.
+
+    The NumPy references walk the same flat index a CUDA thread gets, so that
+    they check the kernels' index arithmetic and not only their results.
+    """
+    for start in range(0, total, _REFERENCE_CHUNK):
+        idx = np.arange(start, min(start + _REFERENCE_CHUNK, total), dtype=np.int64)
+        i2 = idx % n_last
+        t = idx // n_last
+        i1 = t % n1
+        t = t // n1
+        yield idx, t // K, t % K, i1, i2
+
+
 # -- the filter product fused with Fourier periodisation -------------------
 def periodize_product(x, filt, out, B, K, n1, n2, k1, k2):
     """NumPy reference of ``skscat_periodize_product``.
@@ -114,14 +129,7 @@ def periodize_product(x, filt, out, B, K, n1, n2, k1, k2):
     N1, N2 = n1 * k1, n2 * k2
     total = B * K * n1 * n2
     scale = out.real.dtype.type(1.0 / (k1 * k2))
-    for start in range(0, total, _REFERENCE_CHUNK):
-        idx = np.arange(start, min(start + _REFERENCE_CHUNK, total), dtype=np.int64)
-        i2 = idx % n2
-        t = idx // n2
-        i1 = t % n1
-        t = t // n1
-        f = t % K
-        b = t // K
+    for idx, b, f, i1, i2 in _reference_chunks(total, K, n1, n2):
         xb = b * (N1 * N2)
         fb = f * (N1 * N2)
         acc = np.zeros(idx.size, dtype=out.dtype)
@@ -194,14 +202,7 @@ def periodize_product_hermitian(x, filt, out, B, K, n1, n2, m2, k1, k2, n_half):
     N1, N2 = n1 * k1, n2 * k2
     total = B * K * n1 * m2
     scale = out.real.dtype.type(1.0 / (k1 * k2))
-    for start in range(0, total, _REFERENCE_CHUNK):
-        idx = np.arange(start, min(start + _REFERENCE_CHUNK, total), dtype=np.int64)
-        i2 = idx % m2
-        t = idx // m2
-        i1 = t % n1
-        t = t // n1
-        f = t % K
-        b = t // K
+    for idx, b, f, i1, i2 in _reference_chunks(total, K, n1, m2):
         xb = b * (N1 * n_half)
         fb = f * (N1 * N2)
         acc = np.zeros(idx.size, dtype=out.dtype)
