@@ -8,18 +8,28 @@ A scattering transform is built from a *filter bank*: band-pass wavelets
 orientations, and one low-pass filter :math:`\\phi_J` that averages.
 
 In 2-D skscat uses the Morlet wavelets of Kymatio 0.3. For a scale
-:math:`j` and an orientation :math:`\\theta`,
+:math:`j` and an orientation :math:`\\theta`, with :math:`\\sigma_j = 0.8
+\\cdot 2^j` and :math:`\\xi_j = \\frac{3\\pi}{4} 2^{-j}`,
 
 .. math::
 
-    \\psi_{j,\\theta}(u) = 2^{-2j}\\, \\psi(2^{-j} r_{-\\theta} u), \\qquad
-    \\psi(u) = \\frac{1}{2\\pi\\sigma^2 / s}
-    e^{-\\frac{u^\\top \\Sigma u}{2\\sigma^2}} \\left(e^{i \\xi u_1} - K\\right),
+    \\psi_{j,\\theta}(u) = \\frac{s}{2\\pi\\sigma_j^2}\\,
+    e^{-\\frac{u^\\top \\Sigma_\\theta u}{2\\sigma_j^2}}
+    \\left(e^{i \\xi_j (u_1 \\cos\\theta + u_2 \\sin\\theta)} - K_{j,\\theta}\\right),
+    \\qquad
+    \\Sigma_\\theta = R_\\theta \\begin{pmatrix} 1 & 0 \\\\ 0 & s^2 \\end{pmatrix}
+    R_\\theta^\\top,
 
-a Gaussian envelope of width :math:`\\sigma = 0.8 \\cdot 2^j`, elongated by
-the slant :math:`s = 4/L`, modulating a plane wave of frequency
-:math:`\\xi = \\frac{3\\pi}{4} 2^{-j}`, minus :math:`K` times the envelope so
-that it has zero mean. ``J`` sets the number of scales (and the width
+where :math:`R_\\theta` is the rotation by :math:`\\theta`. The Gaussian
+envelope has width :math:`\\sigma_j` along the direction :math:`\\theta` of
+the plane wave and :math:`\\sigma_j / s` along its crests (the slant
+:math:`s = 4/L` elongates it along the crests when :math:`L > 4`, for a finer
+angular resolution); the plane wave has frequency :math:`\\xi_j` radians per
+pixel; and :math:`K_{j,\\theta}` times
+the envelope is subtracted so that the wavelet has zero mean. The scale
+enters once, through :math:`\\sigma_j` and :math:`\\xi_j`. The filters are
+periodised on the (padded) grid, and the :math:`\\pi` of the normalisation
+is 3.1415, as in Kymatio. ``J`` sets the number of scales (and the width
 :math:`2^J` of the final average) and ``L`` the number of orientations in
 :math:`[0, \\pi)`.
 """
@@ -41,12 +51,16 @@ fig = plot_filters_2d(J=3, L=8, domain="space")
 # The same filters in Fourier
 # ---------------------------
 # A wavelet is a band-pass filter: its Fourier transform is a bump centred on
-# the frequency :math:`\xi 2^{-j} (\cos\theta, \sin\theta)`. Coarser scales
+# the frequency :math:`\xi_j (\cos\theta, \sin\theta)`. Coarser scales
 # sit closer to the zero frequency, which the low-pass :math:`\phi_J` covers.
 # The *Littlewood-Paley sum*
 # :math:`|\hat\phi_J(\omega)|^2 + \sum_{j,\theta} |\hat\psi_{j,\theta}(\omega)|^2`
 # shows how the bank tiles the frequency plane: where it stays near one,
-# the wavelet transform keeps the energy of the image (a near-tight frame).
+# the wavelet transform keeps the energy of the image. This bank is only near
+# that: for ``J=3, L=8`` (counting each wavelet half at :math:`\omega` and half
+# at :math:`-\omega`, as a real image sees it) the sum lies between 0.35 and
+# 1.014 in the disk :math:`|\omega| \le \pi`, and drops to 0.12 in the corners
+# beyond it (see :doc:`/user_guide/scattering`).
 # The wavelets are not symmetric in Fourier: they cover one half-plane, and
 # the modulus :math:`|x \star \psi_\lambda|` of a real image is the same for
 # :math:`\theta` and :math:`\theta + \pi`.

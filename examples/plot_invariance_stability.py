@@ -70,8 +70,11 @@ def relative_change(transform, originals, changed):
 # (``average=False``, one value per path and position on a grid of step
 # :math:`2^J`) change gradually, the slower the larger ``J``: they are
 # invariant only to shifts that are small against :math:`2^J`. Averaged over
-# the whole image (``average=True``) they are invariant to every shift, like
-# the Fourier modulus.
+# the whole image (``average=True``) they are *nearly* invariant to every
+# shift, though not exactly like the Fourier modulus: the mean is taken on the
+# grid sub-sampled by :math:`2^J` and the image is reflect-padded, so shifts
+# of 1, 3 and 5 pixels along each axis still change them by about 1 %, 3 %
+# and 6 %.
 shifts = np.arange(0, 7)
 translation = {name: [] for name in representations}
 for c in shifts:

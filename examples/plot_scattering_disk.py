@@ -50,8 +50,9 @@ print(f"{scattering.n_paths_} paths of {scattering.output_shape_} positions each
 # per orientation :math:`\theta_1`. A wedge points along the direction in
 # which the image varies, across the strokes. Each order-1 wedge is split
 # again in the order-2 disk (right): rings :math:`j_2 > j_1` and :math:`L`
-# sub-wedges :math:`\theta_2`. The finest order-1 ring has no order-2 child
-# left for :math:`j_1 = J - 1`, which leaves the hole in the middle.
+# sub-wedges :math:`\theta_2`. The coarsest order-1 ring, :math:`j_1 = J - 1`
+# (the innermost, nearest the zero frequency), has no order-2 child, since no
+# :math:`j_2 > j_1` is left: this leaves the hole in the middle.
 fig = plot_scattering_disk(scattering, zero)
 
 # %%

@@ -85,7 +85,7 @@ for name, model in models.items():
 # %%
 # The Gaussian model keeps the spectrum (``S11`` matches to 0.3 %) but misses
 # the moments of the moduli and of the phases (``S01``, ``C01``, ``Cphase``
-# off by 27 to 42 %): its mortar lines break into short blobs. With the phase
+# off by 27 to 43 %): its mortar lines break into short blobs. With the phase
 # harmonics every family matches to a few percent and the lines come back
 # long, straight and sharp.
 fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))
