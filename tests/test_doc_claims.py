@@ -280,3 +280,61 @@ def test_gaussian_model_misses_the_phase_moments_that_the_full_model_matches():
     assert g["S11"] < 0.1  # the Gaussian model keeps the spectrum ...
     for fam in ("S01", "C01", "Cphase"):  # ... but misses these by tens of percent
         assert g[fam] > 0.3 and f[fam] < 0.5 * g[fam], (fam, g[fam], f[fam])
+
+
+# -- user_guide/kymatio.rst and README: how equal to Kymatio 0.3 ---------------
+def _kymatio_numpy():
+    """kymatio.numpy with SciPy >= 1.17's removed sph_harm aliased (the page's recipe).
+
+    The test extra installs Kymatio: a missing one fails here instead of skipping.
+    """
+    import scipy.special
+
+    if not hasattr(scipy.special, "sph_harm"):
+        scipy.special.sph_harm = lambda m, n, theta, phi: scipy.special.sph_harm_y(n, m, phi, theta)
+    import kymatio.numpy
+
+    return kymatio.numpy
+
+
+KYMATIO_2D_CASES = [  # those of tests/scattering/test_scattering2d.py
+    (28, 28, 2, 8, 2),
+    (32, 32, 3, 8, 2),
+    (17, 23, 2, 6, 2),
+    (31, 40, 3, 4, 2),
+    (16, 16, 1, 8, 2),
+    (9, 12, 2, 3, 2),
+    (24, 20, 2, 8, 1),
+    (33, 33, 4, 4, 2),
+]
+
+
+@pytest.mark.parametrize("dtype, figure", [(np.float64, 1.4e-7), (np.float32, 2.4e-7)])
+def test_kymatio_2d_difference_is_the_stated_one(dtype, figure):
+    km = _kymatio_numpy()
+    worst = 0.0
+    for H, W, J, L, max_order in KYMATIO_2D_CASES:
+        X = np.random.default_rng(H * W + J).standard_normal((3, H * W)).astype(dtype)
+        ref = km.Scattering2D(J=J, shape=(H, W), L=L, max_order=max_order)(X.reshape(3, H, W))
+        got = Scattering2D(J=J, L=L, shape=(H, W), max_order=max_order, backend="numpy")
+        diff = np.abs(got.fit_transform(X) - ref.reshape(3, -1)).max() / np.abs(ref).max()
+        worst = max(worst, float(diff))
+    assert float(f"{worst:.1e}") == figure
+
+
+@pytest.mark.parametrize("dtype, bound", [(np.float64, 4e-16), (np.float32, 2.2e-7)])
+def test_kymatio_1d_difference_is_within_the_stated_one(dtype, bound):
+    km = _kymatio_numpy()
+    worst = 0.0
+    for N, J, Q in [(256, 4, 1), (512, 6, 8), (300, 5, 4), (1024, 8, 12)]:
+        X = np.random.default_rng(N).standard_normal((3, N)).astype(dtype)
+        ref = km.Scattering1D(J=J, shape=N, Q=Q)(X).reshape(3, -1)
+        got = Scattering1D(J=J, Q=Q, shape=N, backend="numpy").fit_transform(X)
+        worst = max(worst, float(np.abs(got - ref).max() / np.abs(ref).max()))
+    assert worst <= bound * 1.05
+
+
+def test_n_jobs_defaults_to_none():
+    """doc/dask.rst: the default n_jobs is None (one thread), not 1."""
+    for est in (Scattering2D(), Scattering1D(), PhaseHarmonics2D(), SparseCoding()):
+        assert est.get_params()["n_jobs"] is None
