@@ -338,3 +338,32 @@ def test_n_jobs_defaults_to_none():
     """doc/dask.rst: the default n_jobs is None (one thread), not 1."""
     for est in (Scattering2D(), Scattering1D(), PhaseHarmonics2D(), SparseCoding()):
         assert est.get_params()["n_jobs"] is None
+
+
+# -- user_guide/parameters.rst: the tables' counts -------------------------------
+@pytest.mark.parametrize(
+    "J, L, paths, features",
+    [(1, 8, 9, 1764), (2, 4, 25, 1225), (2, 8, 81, 3969), (3, 4, 61, 549), (3, 8, 217, 1953)],
+)
+def test_scattering2d_counts_of_the_parameters_page(J, L, paths, features):
+    S = Scattering2D(J=J, L=L, shape=(28, 28)).fit(np.zeros((1, 784)))
+    assert (S.n_paths_, S.n_features_out_) == (paths, features)
+    assert paths == 1 + J * L + L * L * J * (J - 1) // 2
+
+
+@pytest.mark.parametrize(
+    "J, Q, paths, features",
+    [(6, 1, 26, 416), (6, 8, 126, 2016), (8, 8, 234, 936), (8, 12, 337, 1348)],
+)
+def test_scattering1d_counts_of_the_parameters_page(J, Q, paths, features):
+    S = Scattering1D(J=J, Q=Q, shape=1024).fit(np.zeros((1, 1024)))
+    assert (S.n_paths_, S.n_features_out_) == (paths, features)
+
+
+@pytest.mark.parametrize(
+    "J, L, delta_n, moments, features",
+    [(5, 4, 0, 269, 489), (5, 4, 2, 1517, 2825), (6, 8, 0, 1233, 2361)],
+)
+def test_phase_harmonics_counts_of_the_parameters_page(J, L, delta_n, moments, features):
+    P = PhaseHarmonics2D(J=J, L=L, delta_n=delta_n, shape=(128, 128)).fit(np.zeros((1, 128 * 128)))
+    assert (P.n_moments_, P.n_features_out_) == (moments, features)
