@@ -367,3 +367,17 @@ def test_scattering1d_counts_of_the_parameters_page(J, Q, paths, features):
 def test_phase_harmonics_counts_of_the_parameters_page(J, L, delta_n, moments, features):
     P = PhaseHarmonics2D(J=J, L=L, delta_n=delta_n, shape=(128, 128)).fit(np.zeros((1, 128 * 128)))
     assert (P.n_moments_, P.n_features_out_) == (moments, features)
+
+
+# -- user_guide/features.rst: positions and orientations of Scattering2D ------
+def test_scattering2d_positions_and_orientations_as_the_features_page_says():
+    S = Scattering2D(J=2, L=8, shape=(32, 32), max_order=1, backend="numpy")
+    S.fit(np.zeros((1, 1024)))
+    impulse = np.zeros((32, 32))
+    impulse[8, 12] = 1.0  # pixel (2 * 2**J, 3 * 2**J)
+    order0 = S.transform(impulse.reshape(1, -1)).reshape(S.n_paths_, *S.output_shape_)[0]
+    assert np.unravel_index(order0.argmax(), order0.shape) == (2, 3)
+    rows = np.arange(32)[:, None] * np.ones((1, 32))
+    for stripes, theta in ((np.cos(np.pi * rows / 2), 3), (np.cos(np.pi * rows.T / 2), 7)):
+        energy = S.transform(stripes.reshape(1, -1)).reshape(S.n_paths_, -1).mean(1)[1:9]
+        assert int(np.argmax(energy)) == theta  # j1 = 0, theta1 = 0..7
