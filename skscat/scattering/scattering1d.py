@@ -273,7 +273,7 @@ class Scattering1D(HarmonicTransformer):
         bank = morlet_filter_bank_1d(
             self.padded_length_, self.J, *self.Q_, self.T_, np.dtype(dtype).name
         )
-        bank = backend.prepare_bank(bank) if hasattr(backend, "prepare_bank") else bank
+        bank = backend.prepare_bank(bank)
         out = backend.empty((X.shape[0], self.n_paths_, self.n_times_), dtype)
         return scattering1d(
             X,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 
@@ -11,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array
 
-from .._base import HarmonicTransformer, _is_device_array, _progress, refuse_strings
+from .._base import BatchedTransformer, _is_device_array, _progress, blas_threads, refuse_strings
 from ..backends import get_backend, resolve_backend_name
 from ..backends.numpy_backend import _resolve_workers
 from ._dictionary import (
@@ -29,29 +28,14 @@ _HOMOTOPY_STEPS = 2
 # With n_jobs > 1, rows are coded in this many rows per thread at least.
 _MIN_ROWS_PER_THREAD = 64
 
-_controller = None
 
-
-@contextlib.contextmanager
-def _single_threaded_blas():
+def _one_blas_thread():
     """One BLAS thread: parallelism comes from threads over row chunks instead.
 
-    The solvers' products are small (a batch of rows times the dictionary)
-    and repeated hundreds of times; multi-threaded BLAS on such products
-    spends more time synchronising than computing, and collapses when the
-    cores are shared with other work (7x slower than one thread measured on
-    a loaded 2-core machine).
+    The solvers' products are small and repeated hundreds of times;
+    multi-threaded BLAS on them spends more time synchronising than computing.
     """
-    global _controller
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
-        yield
-        return
-    if _controller is None:
-        _controller = ThreadpoolController()
-    with _controller.limit(limits=1, user_api="blas"):
-        yield
+    return blas_threads(1)
 
 
 def default_n_atoms(n_features: int) -> int:
@@ -65,7 +49,7 @@ def default_n_atoms(n_features: int) -> int:
     return int(max(2, min(2 * n_features, 1024)))
 
 
-class SparseCoding(HarmonicTransformer):
+class SparseCoding(BatchedTransformer):
     """Sparse codes in a (learned) dictionary: homotopy ISTA, ISTA or FISTA.
 
     ``transform`` returns, for each row ``x`` of ``X``, the code ``z`` that
@@ -193,7 +177,7 @@ class SparseCoding(HarmonicTransformer):
     """
 
     _parameter_constraints: dict = {
-        **HarmonicTransformer._parameter_constraints,
+        **BatchedTransformer._parameter_constraints,
         "n_atoms": [Interval(Integral, 1, None, closed="left"), None],
         "alpha": [Interval(Real, 0, None, closed="neither")],
         "solver": [StrOptions({"homotopy", "fista", "ista"})],
@@ -257,7 +241,7 @@ class SparseCoding(HarmonicTransformer):
         self._validate_params()
         X = self._validate_X(X, reset=True)
         self.backend_ = resolve_backend_name(self.backend)
-        with _single_threaded_blas():
+        with _one_blas_thread():
             if self.dictionary is not None:
                 self._set_dictionary(self._check_dictionary())
                 self._init_stats()
@@ -300,7 +284,7 @@ class SparseCoding(HarmonicTransformer):
         X = self._validate_X(X, reset=first)
         if first:
             self.backend_ = resolve_backend_name(self.backend)
-        with _single_threaded_blas():
+        with _one_blas_thread():
             if self.dictionary is not None:
                 if first:
                     self._set_dictionary(self._check_dictionary())
@@ -330,7 +314,7 @@ class SparseCoding(HarmonicTransformer):
         Z : ndarray of shape (n_samples, n_atoms_)
             The codes, ``X ≈ Z @ dictionary_``; float32 for float32 input.
         """
-        with _single_threaded_blas():
+        with _one_blas_thread():
             return super().transform(X)
 
     # -- dictionary -------------------------------------------------------
@@ -498,9 +482,6 @@ class SparseCoding(HarmonicTransformer):
 
     def _transform_batch(self, X, backend):
         return self._encode(X, backend, self.dictionary_, self._gram, self.lipschitz_)
-
-    def _fit_geometry(self, n_features: int) -> None:  # pragma: no cover - fit is overridden
-        raise NotImplementedError
 
     def _bytes_per_sample(self) -> int:
         k = getattr(self, "n_atoms_", None) or default_n_atoms(self.n_features_in_)
