@@ -47,8 +47,9 @@ class PhaseHarmonics1D(_PhaseHarmonicsBase):
     normalize : {"image"} or None, default="image"
         ``None``: raw complex moments, real parts then imaginary parts.
         ``"image"``: each covariance divided by the matching variances of the
-        same signal (see :class:`PhaseHarmonics2D`): invariant to ``a x + b``,
-        ``a > 0``, and without the imaginary parts that vanish for real signals.
+        same signal (see :class:`PhaseHarmonics2D`): every feature in
+        ``[-1, 1]``, invariant to ``a x + b``, ``a > 0``, and without the
+        imaginary parts that vanish for real signals.
     backend : {"auto", "numpy", "numba", "cupy"}, default="auto"
         Array backend.
     batch_size : int or "auto", default="auto"
