@@ -436,6 +436,36 @@ def test_filter_bank_uploaded_once_per_bank(cupy_standin, monkeypatch):
     assert len(uploads) == 2
 
 
+@pytest.mark.parametrize("name", ["PhaseHarmonics2D", "PhaseHarmonics1D"])
+def test_phase_harmonic_filters_uploaded_once_not_per_batch(cupy_standin, monkeypatch, name):
+    """Phase harmonics take their filters through ``prepare_bank`` (one upload per
+    bank and device), never ``backend.asarray(bank.psi)`` per batch."""
+    import skscat.phase_harmonics as ph
+
+    cupy_backend_module.clear_device_caches()
+    uploads, host_filters = [], []
+    original_upload, original_asarray = CupyBackend._upload_bank, CupyBackend.asarray
+
+    def upload(self, bank):
+        uploads.append(bank)
+        host_filters.extend([bank.psi, bank.phi])
+        return original_upload(self, bank)
+
+    def asarray(self, x, dtype=None):
+        assert not any(x is f for f in host_filters), "filters copied to the device per batch"
+        return original_asarray(self, x, dtype)
+
+    monkeypatch.setattr(CupyBackend, "_upload_bank", upload)
+    monkeypatch.setattr(CupyBackend, "asarray", asarray)
+    X = np.random.default_rng(0).standard_normal((6, 64))
+    est = getattr(ph, name)(J=2, backend="cupy", batch_size=2).fit(X)
+    Y = est.transform(X)
+    est.transform(X)
+    assert len(uploads) == 1
+    ref = getattr(ph, name)(J=2, backend="numpy").fit(X).transform(X)
+    np.testing.assert_allclose(Y, ref, rtol=1e-12, atol=1e-13)
+
+
 def test_device_bank_dropped_with_its_host_bank():
     @dataclasses.dataclass(frozen=True)
     class Bank:
