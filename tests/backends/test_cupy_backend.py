@@ -246,8 +246,6 @@ def test_phase_ops_match_numpy(dtype):
         expected = phase_relu(z, n_phases, ndim, backend=None)
         assert got.shape == expected.shape and got.dtype == expected.dtype
         np.testing.assert_allclose(got, expected, rtol=tol, atol=tol)
-    if not hasattr(NumpyBackend, "phase_harmonic"):
-        pytest.skip("this numpy backend has no phase_harmonic yet")
     for k in range(6):
         got, expected = cb.phase_harmonic(z, k), nb.phase_harmonic(z, k)
         assert got.dtype == expected.dtype
@@ -281,8 +279,9 @@ def test_every_numpy_backend_op_is_implemented_and_covered():
         "fft", "ifft", "ifft_real", "rfft", "irfft", "modulus", "pad_reflect",  # fft ops
         "filter_subsample",  # test_filter_subsample_matches_numpy
         "hermitian_full", "filter_subsample_hermitian", "lowpass_hermitian",  # hermitian
-        "phase_harmonic",  # test_phase_ops_match_numpy
+        "phase_harmonic", "phase_relu",  # test_phase_ops_match_numpy
         "lowpass_spatial",  # test_lowpass_spatial_matches_numpy
+        "prepare_bank",  # test_filter_bank_uploaded_once_per_bank
     }  # fmt: skip
     reference_ops = public_ops(NumpyBackend)
     missing = sorted(reference_ops - public_ops(CupyBackend))
@@ -370,13 +369,9 @@ def test_scattering2d_standin_inferred_shapes(cupy_standin):
 
 
 def _scattering1d():
-    """``Scattering1D`` where this build has it (added alongside this backend)."""
-    import skscat.scattering
+    from skscat.scattering import Scattering1D
 
-    cls = getattr(skscat.scattering, "Scattering1D", None)
-    if cls is None:
-        pytest.skip("this build has no Scattering1D")
-    return cls
+    return Scattering1D
 
 
 SCATTERING1D_CASES = [
@@ -837,7 +832,7 @@ def test_gpu_scattering2d_relu_and_phase_ops_match_numpy():
     got = Scattering2D(backend="cupy", **params).fit_transform(X)
     assert relative_error(got, expected) <= 1e-4
     z = _complex(rng, (2, 3, 8, 8), np.complex64)
-    for k in range(5 if hasattr(NumpyBackend, "phase_harmonic") else 0):
+    for k in range(5):
         np.testing.assert_allclose(
             cupy.asnumpy(CupyBackend().phase_harmonic(cupy.asarray(z), k)),
             NumpyBackend().phase_harmonic(z, k), rtol=1e-4, atol=1e-5,

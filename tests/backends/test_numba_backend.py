@@ -21,13 +21,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-numba = pytest.importorskip("numba")
-
-from skscat import Scattering2D, ShapeWarning  # noqa: E402
-from skscat.backends import _numba_kernels as K  # noqa: E402
-from skscat.backends import available_backends, get_backend, resolve_backend_name  # noqa: E402
-from skscat.backends import numba_backend as nbm  # noqa: E402
-from skscat.backends.numba_backend import NumbaBackend  # noqa: E402
+from skscat import Scattering2D, ShapeWarning
+from skscat.backends import _numba_kernels as K
+from skscat.backends import available_backends, get_backend, resolve_backend_name
+from skscat.backends import numba_backend as nbm
+from skscat.backends.numba_backend import NumbaBackend
 from skscat.backends.numpy_backend import NumpyBackend  # noqa: E402
 from tests.conftest import relative_error as _real_relative_error  # noqa: E402
 
@@ -148,9 +146,8 @@ def test_lowpass_spatial_matches_matrix_products(rng, dtype, ndim, lead, space, 
     assert got.shape == want.shape
     assert got.dtype == dtype
     assert relative_error(got, want) <= 10 * TOL[dtype]
-    if hasattr(NumpyBackend, "lowpass_spatial"):
-        ref = NumpyBackend().lowpass_spatial(x, rows, cols, ndim, modulus=modulus)
-        assert relative_error(got, ref) <= 10 * TOL[dtype]
+    ref = NumpyBackend().lowpass_spatial(x, rows, cols, ndim, modulus=modulus)
+    assert relative_error(got, ref) <= 10 * TOL[dtype]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

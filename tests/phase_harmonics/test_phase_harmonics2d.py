@@ -15,8 +15,11 @@ from tests.conftest import relative_error
 
 
 def import_pywph():
-    pytest.importorskip("torch")
-    return pytest.importorskip("pywph")
+    """pywph, a reference library of the test extra: missing is a failure, not a skip."""
+    import pywph
+    import torch  # noqa: F401 - pywph's dependency, imported first as pywph expects
+
+    return pywph
 
 
 def pywph_coefficients(X, H, W, J, L, dn, precision="single"):
