@@ -201,15 +201,16 @@ class BatchedTransformer(TransformerMixin, BaseEstimator):
 
         return bool(cupy.isfinite(X).all())
 
-    def _check_memory(self, n_rows: int, *, when: str) -> None:
+    def _check_memory(self, n_rows: int, *, when: str, per_sample: int | None = None) -> None:
         """A clear ValueError, not an out-of-memory kill, when ``n_rows`` cannot fit.
 
         ``_bytes_per_sample()`` estimates one row's working memory (its padded
         signal, wavelet coefficients and filters); when ``n_rows`` of them
         exceed what :func:`available_memory_bytes` reports, nothing is
         allocated and the error names the size and what to change.
+        ``per_sample`` overrides that estimate (e.g. a gradient's tape).
         """
-        per_sample = int(self._bytes_per_sample())
+        per_sample = int(self._bytes_per_sample() if per_sample is None else per_sample)
         need = per_sample * max(1, int(n_rows))
         available = available_memory_bytes()
         if available is None or need <= available:
@@ -228,10 +229,11 @@ class BatchedTransformer(TransformerMixin, BaseEstimator):
             f"{name}: at {when}, {what} but only {format_bytes(available)} is available; {fix}."
         )
 
-    def _resolve_batch_size(self, n_samples: int) -> int:
+    def _resolve_batch_size(self, n_samples: int, per_sample: int | None = None) -> int:
         if self.batch_size != "auto":
             return int(self.batch_size)
-        per_sample = max(1, int(self._bytes_per_sample()))
+        per_sample = self._bytes_per_sample() if per_sample is None else per_sample
+        per_sample = max(1, int(per_sample))
         budget = _BATCH_MEMORY_BYTES
         available = available_memory_bytes()
         if available is not None:
@@ -239,23 +241,37 @@ class BatchedTransformer(TransformerMixin, BaseEstimator):
         return int(max(1, min(n_samples, budget // per_sample)))
 
     def _transform_batched(self, X):
-        """The one batching loop: memory bounded by ``batch_size`` rows at a time."""
+        """``_transform_batch`` over batches of rows (see :meth:`_map_batches`)."""
+        return self._map_batches(
+            X, lambda backend, Xb, rows: (self._transform_batch(Xb, backend),)
+        )[0]
+
+    def _map_batches(self, X, compute, *, per_sample: int | None = None, when="transform"):
+        """The one batching loop: memory bounded by ``batch_size`` rows at a time.
+
+        ``compute(backend, X_batch, rows)`` returns a tuple of arrays with one
+        row per row of the batch (already on the backend); each is gathered
+        into an output of ``len(X)`` rows, on the device for device input and
+        on the host otherwise. ``per_sample`` overrides
+        ``_bytes_per_sample()`` for the batch size and the memory check.
+        """
         backend = get_backend(self.backend_, n_jobs=self.n_jobs)
         n_samples = X.shape[0]
         on_device = _is_device_array(X)
-        batch = self._resolve_batch_size(n_samples)
-        self._check_memory(min(batch, n_samples), when="transform")
+        batch = self._resolve_batch_size(n_samples, per_sample)
+        self._check_memory(min(batch, n_samples), when=when, per_sample=per_sample)
         starts = range(0, n_samples, batch)
-        out = None
+        outs = None
         n_batches = math.ceil(n_samples / batch)
         for start in _progress(starts, n_batches, self.verbose, type(self).__name__):
-            stop = min(start + batch, n_samples)
-            Y = self._transform_batch(backend.asarray(X[start:stop]), backend)
-            if out is None:
+            rows = slice(start, min(start + batch, n_samples))
+            results = compute(backend, backend.asarray(X[rows]), rows)
+            if outs is None:
                 empty = backend.empty if on_device else np.empty
-                out = empty((n_samples, Y.shape[1]), dtype=Y.dtype)
-            out[start:stop] = Y if on_device else backend.to_numpy(Y)
-        return out
+                outs = [empty((n_samples,) + tuple(Y.shape[1:]), dtype=Y.dtype) for Y in results]
+            for out, Y in zip(outs, results, strict=True):
+                out[rows] = Y if on_device else backend.to_numpy(Y)
+        return outs
 
     def _transform_dask(self, X):
         """Lazy transform of a dask array chunked by rows (``map_blocks``).

@@ -73,7 +73,6 @@ def peak_power(filters: np.ndarray, ndim: int) -> np.ndarray:
     return readonly(power.max(axis=1, initial=0.0), np.float64)
 
 
-
 def _zero_mean(psi: np.ndarray, ndim: int) -> np.ndarray:
     psi = np.array(psi, copy=True)
     psi[(...,) + (0,) * ndim] = 0.0

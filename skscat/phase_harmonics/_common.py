@@ -104,9 +104,7 @@ class _PhaseHarmonicsBase(HarmonicTransformer):
             gains = normalization_gains(plan, host_bank.phi_peak_power)
             moments = normalize_moments(raw, stats, plan, xp, gains)
         values = xp.concatenate([moments.real, moments.imag[:, self._imag_index_]], axis=1)
-        tape = dict(
-            x=x, psi=bank.psi, phi=bank.phi, plan=plan, raw=raw, stats=stats, gains=gains
-        )
+        tape = dict(x=x, psi=bank.psi, phi=bank.phi, plan=plan, raw=raw, stats=stats, gains=gains)
         return values.astype(X.dtype, copy=False), tape
 
     def _feature_names(self) -> list[str]:
