@@ -172,7 +172,7 @@ class PhaseHarmonics2D(_PhaseHarmonicsBase):
     def _fit_geometry(self, n_features: int) -> None:
         owner = type(self).__name__
         shape = validate_shape_param(self.shape, 2, owner)
-        self._families = _families(self.moments, owner)
+        self._families_ = _families(self.moments, owner)
         H, W = infer_image_shape(n_features, shape, owner)
         self.shape_ = (H, W)
         self.J_ = self._resolve_J(max(H, W)) if self.J is not None else self._resolve_J(min(H, W))
@@ -184,7 +184,7 @@ class PhaseHarmonics2D(_PhaseHarmonicsBase):
 
     def _table(self):
         return moment_table_2d(
-            tuple(self.shape_), self.J_, int(self.L), int(self.delta_n), self._families
+            tuple(self.shape_), self.J_, int(self.L), int(self.delta_n), self._families_
         )
 
     def _bank(self, dtype: str):

@@ -220,9 +220,9 @@ class Scattering1D(HarmonicTransformer):
             )
         self.average_ = average
         self.T_ = 2**self.J if self.T in (None, 0) else int(self.T)
-        self._geometry = geometry_1d(N, self.J, self.T_, average)
-        self.padded_length_ = self._geometry.N_padded
-        self.n_times_ = self._geometry.n_times
+        self._geometry_ = geometry_1d(N, self.J, self.T_, average)
+        self.padded_length_ = self._geometry_.N_padded
+        self.n_times_ = self._geometry_.n_times
         self.n_paths_ = len(scattering1d_paths(self.J, *self.Q_, self.max_order))
         self.n_features_out_ = self.n_paths_ * self.n_times_
 
@@ -235,18 +235,18 @@ class Scattering1D(HarmonicTransformer):
     def path_meta_(self) -> dict:
         """Metadata of every path (see the class docstring)."""
         return dict(
-            path_table_1d(self.J, *self.Q_, self.max_order, self._geometry.log2_T, self.average_)
+            path_table_1d(self.J, *self.Q_, self.max_order, self._geometry_.log2_T, self.average_)
         )
 
     @property
     def meta_(self) -> dict:
         """Metadata of every output coordinate (see the class docstring)."""
         return dict(
-            _coordinate_meta(self.J, *self.Q_, self.max_order, self._geometry, self.average_)
+            _coordinate_meta(self.J, *self.Q_, self.max_order, self._geometry_, self.average_)
         )
 
     def _plan(self):
-        return plan_1d(self.J, *self.Q_, self.max_order, self._geometry.log2_T, self.average_)
+        return plan_1d(self.J, *self.Q_, self.max_order, self._geometry_.log2_T, self.average_)
 
     def _bytes_per_sample(self) -> int:
         """Peak working memory of one sample: the largest batched block."""
@@ -280,7 +280,7 @@ class Scattering1D(HarmonicTransformer):
             backend,
             bank,
             self._plan(),
-            self._geometry,
+            self._geometry_,
             max_order=self.max_order,
             average=self.average_,
             out=out,

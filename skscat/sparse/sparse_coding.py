@@ -247,7 +247,7 @@ class SparseCoding(BatchedTransformer):
                 self._init_stats()
                 self.alpha_max_ = self._alpha_max(X)
                 return self
-            rng = self._rng = check_random_state(self.random_state)
+            rng = self._rng_ = check_random_state(self.random_state)
             self._start_learning(X, rng)
             backend = get_backend(self.backend_, n_jobs=self.n_jobs)
             n = X.shape[0]
@@ -291,13 +291,13 @@ class SparseCoding(BatchedTransformer):
                     self._init_stats()
                 self.alpha_max_ = max(self.alpha_max_, self._alpha_max(X))
                 return self
-            if first or not hasattr(self, "_rng"):
-                self._rng = check_random_state(self.random_state)
+            if first or not hasattr(self, "_rng_"):
+                self._rng_ = check_random_state(self.random_state)
             if first:
-                self._start_learning(X, self._rng)
+                self._start_learning(X, self._rng_)
             backend = get_backend(self.backend_, n_jobs=self.n_jobs)
             self.alpha_max_ = max(self.alpha_max_, self._alpha_max(X))
-            self._learn(X, self._rng.permutation(X.shape[0]), backend, self._rng)
+            self._learn(X, self._rng_.permutation(X.shape[0]), backend, self._rng_)
         return self
 
     def transform(self, X):
@@ -371,12 +371,12 @@ class SparseCoding(BatchedTransformer):
         self.dictionary_ = D
         self.n_atoms_ = D.shape[0]
         self.n_features_out_ = D.shape[0]
-        self._gram, self.lipschitz_ = gram_and_lipschitz(D)
+        self._gram_, self.lipschitz_ = gram_and_lipschitz(D)
 
     def _init_stats(self):
         k, p = self.dictionary_.shape
-        self._A = np.zeros((k, k))
-        self._B = np.zeros((k, p))
+        self._A_ = np.zeros((k, k))
+        self._B_ = np.zeros((k, p))
         self.n_steps_ = 0
         self.n_iter_ = 0
         self.alpha_max_ = 0.0
@@ -398,7 +398,7 @@ class SparseCoding(BatchedTransformer):
         dictionary (float64) are updated on the host.
         """
         D = np.array(self.dictionary_, dtype=np.float64)
-        G, L = self._gram, self.lipschitz_
+        G, L = self._gram_, self.lipschitz_
         size = self._fit_batch_size(X.shape[0])
         for start in range(0, X.shape[0], size):
             rows = order[start : start + size]
@@ -406,11 +406,11 @@ class SparseCoding(BatchedTransformer):
             Z = self._encode(Xb, backend, D, G, L, alpha0=self.alpha_max_)
             beta = forgetting_factor(self.n_steps_, size)
             m = Xb.shape[0]
-            self._A *= beta
-            self._A += backend.to_numpy(Z.T @ Z).astype(np.float64) / m
-            self._B *= beta
-            self._B += backend.to_numpy(Z.T @ Xb).astype(np.float64) / m
-            update_dictionary(D, self._A, self._B, backend.to_numpy(Xb), rng)
+            self._A_ *= beta
+            self._A_ += backend.to_numpy(Z.T @ Z).astype(np.float64) / m
+            self._B_ *= beta
+            self._B_ += backend.to_numpy(Z.T @ Xb).astype(np.float64) / m
+            update_dictionary(D, self._A_, self._B_, backend.to_numpy(Xb), rng)
             self.n_steps_ += 1
             G, L = gram_and_lipschitz(D)
         self._set_dictionary(D.astype(X.dtype))
@@ -481,7 +481,7 @@ class SparseCoding(BatchedTransformer):
         )
 
     def _transform_batch(self, X, backend):
-        return self._encode(X, backend, self.dictionary_, self._gram, self.lipschitz_)
+        return self._encode(X, backend, self.dictionary_, self._gram_, self.lipschitz_)
 
     def _bytes_per_sample(self) -> int:
         k = getattr(self, "n_atoms_", None) or default_n_atoms(self.n_features_in_)
