@@ -39,7 +39,6 @@ class BuildOnceCache:
         # Reentrant: a weakref finalizer may pop an entry while this thread holds it.
         self._lock = threading.RLock()
         self._building: dict = {}
-        _registry.append(self)
 
     def get(self, key, build: Callable[[], Any]):
         """The value for ``key``, calling ``build()`` if it is missing."""
@@ -82,6 +81,7 @@ class BuildOnceCache:
 def cached_bank(func: Callable[..., Any]) -> Callable[..., Any]:
     """Memoise a filter-bank builder on its (hashable) arguments."""
     cache = BuildOnceCache(_MAXSIZE)
+    _registry.append(cache)  # cleared by clear_filter_cache
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
