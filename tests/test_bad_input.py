@@ -1,4 +1,4 @@
-"""The bad-input matrix (DESIGN §9): every public estimator, at fit and at transform.
+"""The bad-input matrix: every public estimator, at fit and at transform.
 
 Each bad input gets either a correct, finite result or a ValueError/TypeError
 whose message names the problem (asserted with ``match=``); never another

@@ -1,7 +1,8 @@
 """Point-wise non-linearities of the scattering cascades.
 
 ``modulus`` is the backend's own operation. ``phase_relu`` is the rectifier
-acting on the phase (seed: "Rectifiers act on phase"): for a complex wavelet
+acting on the phase (Mallat, Zhang & Rochette, "Phase harmonic correlations
+and convolutional neural networks", 2020): for a complex wavelet
 coefficient ``z = x * psi_lambda`` and ``A`` phases ``alpha_a = 2 pi a / A``,
 
     U(alpha_a) = max(Re(exp(i alpha_a) z), 0) = max(x * Re(exp(i alpha_a) psi_lambda), 0),
