@@ -577,6 +577,16 @@ def test_device_input_stays_on_device_through_the_batching_loop(
         est.transform(X[:, :100].view(FakeDeviceArray))
 
 
+def test_device_integer_input_is_computed_in_float64(fake_device_module, cupy_standin):
+    """The device path follows the host's dtype policy: integers become float64."""
+    X = np.round(np.random.default_rng(11).standard_normal((3, 16 * 16)) * 4).astype(np.int32)
+    est = Scattering2D(J=2, backend="cupy").fit(X.view(FakeDeviceArray))
+    got = est.transform(X.view(FakeDeviceArray))
+    assert got.dtype == np.float64
+    expected = Scattering2D(J=2, backend="numpy").fit_transform(X.astype(np.float64))
+    assert relative_error(got, expected) <= 1e-13
+
+
 # -- the CUDA sources: compiled by NVRTC ---------------------------------------
 def _nvrtc():
     """``cupy_backends.cuda.libs.nvrtc`` if NVRTC loads here, else skip with why."""
