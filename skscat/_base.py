@@ -1,8 +1,9 @@
 """Machinery shared by every skscat transformer.
 
 One validation path (:meth:`BatchedTransformer._validate_X`), one batching
-loop (:meth:`BatchedTransformer._transform_batched`) and one backend choice
-(:func:`skscat.backends.resolve_backend_name`) serve all transforms. A
+loop (:meth:`BatchedTransformer._map_batches`, for transforms and gradients)
+and one backend choice (:func:`skscat.backends.resolve_backend_name`) serve
+all transforms. A
 transform whose ``fit`` only derives state from the parameters and
 ``n_features`` subclasses :class:`HarmonicTransformer` and implements
 ``_fit_geometry(n_features)``; every transform implements
