@@ -78,18 +78,31 @@ class BuildOnceCache:
         return key in self._store
 
 
+def memoize(maxsize: int = _MAXSIZE, *, clearable: bool = False):
+    """Decorator: memoise a pure function on its (hashable) arguments in a :class:`BuildOnceCache`.
+
+    ``clearable`` caches are emptied by :func:`clear_filter_cache`.
+    """
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        cache = BuildOnceCache(maxsize)
+        if clearable:
+            _registry.append(cache)
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            key = (args, tuple(sorted(kwargs.items())))
+            return cache.get(key, lambda: func(*args, **kwargs))
+
+        wrapper.cache = cache  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
 def cached_bank(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Memoise a filter-bank builder on its (hashable) arguments."""
-    cache = BuildOnceCache(_MAXSIZE)
-    _registry.append(cache)  # cleared by clear_filter_cache
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        key = (args, tuple(sorted(kwargs.items())))
-        return cache.get(key, lambda: func(*args, **kwargs))
-
-    wrapper.cache = cache  # type: ignore[attr-defined]
-    return wrapper
+    """Memoise a filter-bank builder on its arguments (cleared by :func:`clear_filter_cache`)."""
+    return memoize(_MAXSIZE, clearable=True)(func)
 
 
 def readonly(a, dtype) -> np.ndarray:

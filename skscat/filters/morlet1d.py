@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import scipy.fft
 
-from ._cache import cached_bank, readonly
+from ._cache import cached_bank, memoize, readonly
 
 #: Width of the low-pass at ``T = 1``: its Fourier width is ``SIGMA0 / T``.
 SIGMA0 = 0.1
@@ -59,7 +58,7 @@ def max_dyadic_subsampling(xi: float, sigma: float, alpha: float = ALPHA) -> int
     return int(math.floor(-math.log2(upper))) - 1
 
 
-@lru_cache(maxsize=128)
+@memoize(128)
 def morlet_params_1d(
     J: int, Q: int, sigma0: float = SIGMA0, alpha: float = ALPHA, r_psi: float = R_PSI
 ) -> tuple:
@@ -272,7 +271,6 @@ class FilterBank1D:
     @property
     def nbytes(self) -> int:
         return self.psi1.nbytes + sum(a.nbytes for a in self.psi2) + sum(a.nbytes for a in self.phi)
-
 
 
 @cached_bank

@@ -28,12 +28,12 @@ enough. Python loops run over scales (paths), never over samples.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..filters._cache import memoize
 from .moments import SCALING_POWERS, MomentTable
 
 
@@ -69,7 +69,7 @@ def _ix(mask):
     return np.flatnonzero(mask)
 
 
-@functools.lru_cache(maxsize=64)
+@memoize(64)
 def build_plan(table: MomentTable) -> MomentPlan:
     """Group the moments of ``table`` into the blocks the core computes."""
     J, L = table.J, table.L

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from .._base import HarmonicTransformer, infer_signal_length
+from ..filters._cache import memoize
 from ..filters.morlet1d import morlet_filter_bank_1d
 from ._paths1d import geometry_1d, path_name, path_table_1d, plan_1d, scattering1d_paths
 from .core1d import scattering1d
@@ -36,7 +36,7 @@ def resolve_Q(Q, owner: str = "Scattering1D") -> tuple[int, int]:
     return Q1, Q2
 
 
-@lru_cache(maxsize=32)
+@memoize(32)
 def _coordinate_meta(J, Q1, Q2, max_order, geometry, average) -> dict:
     """Per-coordinate metadata (paths repeated over the time samples)."""
     paths = path_table_1d(J, Q1, Q2, max_order, geometry.log2_T, average)
