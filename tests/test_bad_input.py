@@ -1,4 +1,4 @@
-"""The bad-input matrix (DESIGN §9): every public estimator, at fit and at transform.
+"""The bad-input matrix: every public estimator, at fit and at transform.
 
 Each bad input gets either a correct, finite result or a ValueError/TypeError
 whose message names the problem (asserted with ``match=``); never another
@@ -159,15 +159,15 @@ def test_wrong_n_features_at_transform(name, delta):
 
 
 # -- accepted inputs: the same result as the float array ------------------------
-def _same(Y, ref, rtol=1e-5):
-    np.testing.assert_allclose(np.asarray(Y, dtype=np.float64), ref, rtol=rtol, atol=1e-6)
+def _same(Y, ref, rtol=1e-5, atol=1e-6):
+    np.testing.assert_allclose(np.asarray(Y, dtype=np.float64), ref, rtol=rtol, atol=atol)
 
 
 ACCEPTED = {
-    # Lists and object arrays are not float64 arrays: they get the default float32.
-    "list": (lambda X: X.tolist(), None),
-    "tuple_of_lists": (lambda X: tuple(map(list, X)), None),
-    "object_numbers": (lambda X: X.astype(object), None),
+    # As in scikit-learn: float32 stays float32, everything else is computed in float64.
+    "list": (lambda X: X.tolist(), np.float64),
+    "tuple_of_lists": (lambda X: tuple(map(list, X)), np.float64),
+    "object_numbers": (lambda X: X.astype(object), np.float64),
     "dataframe": (lambda X: pd.DataFrame(X), np.float64),
     "dataframe_named": (
         lambda X: pd.DataFrame(X, columns=[f"c{i}" for i in range(X.shape[1])]),
@@ -176,10 +176,10 @@ ACCEPTED = {
     "fortran": (lambda X: np.asfortranarray(X), np.float64),
     "strided": (lambda X: np.repeat(X, 2, axis=1)[:, ::2], np.float64),
     "float32": (lambda X: X.astype(np.float32), np.float32),
-    "int64": (lambda X: np.round(X * 4).astype(np.int64), None),
-    "int8": (lambda X: np.round(X * 4).astype(np.int8), None),
-    "uint8": (lambda X: (np.round(X * 4) + 20).astype(np.uint8), None),
-    "bool": (lambda X: X > 0, None),
+    "int64": (lambda X: np.round(X * 4).astype(np.int64), np.float64),
+    "int8": (lambda X: np.round(X * 4).astype(np.int8), np.float64),
+    "uint8": (lambda X: (np.round(X * 4) + 20).astype(np.uint8), np.float64),
+    "bool": (lambda X: X > 0, np.float64),
 }
 
 
@@ -197,15 +197,46 @@ def test_accepted_inputs_give_the_array_result(name, case):
     est, p = make(name)
     X_in = convert(data(p))
     X_ref = _float_reference(X_in)
-    # The integer/bool data are converted to float32 (the default dtype); compare
-    # with the same float32 array, fitted the same way.
-    ref_dtype = dtype or np.float32
-    ref_est = clone(est).fit(X_ref.astype(ref_dtype))
-    ref = ref_est.transform(X_ref.astype(ref_dtype)).astype(np.float64)
+    # Compared with the same numbers as a float array of the dtype the input maps to,
+    # fitted the same way: the same computation, so equal to rounding.
+    ref_est = clone(est).fit(X_ref.astype(dtype))
+    ref = ref_est.transform(X_ref.astype(dtype)).astype(np.float64)
     est.fit(X_in)
     Y = check_result(est.transform(X_in), X_ref.shape[0], est)
-    assert Y.dtype == np.dtype(ref_dtype)
-    _same(Y, ref, rtol=1e-4 if ref_dtype == np.float32 else 1e-7)
+    assert Y.dtype == np.dtype(dtype)
+    if dtype == np.float32:
+        _same(Y, ref, rtol=1e-5, atol=1e-6)
+    else:
+        _same(Y, ref, rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_lists_and_integers_are_computed_in_float64(name):
+    """``transform(X.tolist())`` is ``transform(X)`` for float64 ``X``, and large
+    integers keep their precision (float32 would round 2**24 + 1)."""
+    est, p = make(name)
+    X = data(p)
+    Y = est.fit(X).transform(X)
+    Y_list = est.transform(X.tolist())
+    assert Y_list.dtype == np.float64
+    np.testing.assert_array_equal(Y_list, Y)
+    big = np.full((2, p), 2**24, dtype=np.int64)
+    big[:, ::2] += 1
+    np.testing.assert_array_equal(est.transform(big), est.transform(big.astype(np.float64)))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_dask_integer_input_is_computed_in_float64(name):
+    import dask.array as da
+
+    est, p = make(name)
+    X = np.round(data(p) * 4).astype(np.int64)
+    est.fit(X)
+    lazy = est.transform(da.from_array(X, chunks=(2, p)))
+    assert lazy.dtype == np.float64
+    Y = lazy.compute()
+    assert Y.dtype == np.float64
+    np.testing.assert_array_equal(Y, est.transform(X.astype(np.float64)))
 
 
 @pytest.mark.parametrize("name", NAMES)

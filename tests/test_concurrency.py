@@ -153,6 +153,12 @@ class _FakeLimiter:
         self.controller.value = self.saved
         self.controller.log.append(("restore", self.saved))
 
+    def __enter__(self):  # threadpoolctl's limiters are context managers too
+        return self
+
+    def __exit__(self, *exc):
+        self.restore_original_limits()
+
 
 class _FakeController:
     """Stands for threadpoolctl's process-wide state: one number of threads."""
@@ -170,16 +176,16 @@ def test_blas_threads_first_in_last_out(monkeypatch):
     original limit behind: set once by the first thread in, restored once by
     the last one out (``threadpool_limits`` per call restores in the wrong
     order and leaves BLAS limited)."""
-    from skscat import _base
+    from skscat import _blas
 
     fake = _FakeController(8)
-    monkeypatch.setitem(_base._blas_state, "controller", fake)
+    monkeypatch.setitem(_blas._state, "controller", fake)
     n = N_THREADS
     inside, leave = threading.Barrier(n + 1), [threading.Event() for _ in range(n)]
     seen = []
 
     def hold(i):
-        with _base.blas_threads(1):
+        with _blas.blas_threads(1):
             inside.wait()
             leave[i].wait(10)
             seen.append(fake.value)
@@ -196,6 +202,85 @@ def test_blas_threads_first_in_last_out(monkeypatch):
     assert fake.value == 8
     assert fake.log == [("limit", 1), ("restore", 8)]
     # Sequential use sets and restores each time.
-    with _base.blas_threads(2):
+    with _blas.blas_threads(2):
         assert fake.value == 2
-    assert fake.value == 8 and _base._blas_state["depth"] == 0
+    assert fake.value == 8 and _blas._state["depth"] == 0
+
+
+def _interleaved(monkeypatch, owner, name, call_a, call_b):
+    """Run ``call_a`` and ``call_b`` in two threads, forced to overlap as
+    A in, B in, A out, B out, both inside ``owner.name`` (patched to wait)."""
+    original = getattr(owner, name)
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+    def gated(*args, **kwargs):
+        if threading.current_thread().name == "A":
+            a_in.set()
+            assert b_in.wait(10)
+        else:
+            b_in.set()
+            assert a_out.wait(10)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, gated)
+
+    def run_a():
+        call_a()
+        a_out.set()
+
+    def run_b():
+        assert a_in.wait(10)
+        call_b()
+
+    threads = [threading.Thread(target=run_a, name="A"), threading.Thread(target=run_b, name="B")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert a_out.is_set() and not any(t.is_alive() for t in threads)
+
+
+@pytest.fixture
+def fake_blas(monkeypatch):
+    """threadpoolctl's process-wide BLAS state as one number (8 threads), for every
+    limiter of skscat. (Real OpenBLAS builds may keep the count per thread, which
+    would hide the interleaving this checks.)"""
+    import threadpoolctl
+
+    from skscat import _blas
+
+    fake = _FakeController(8)
+    monkeypatch.setattr(threadpoolctl, "ThreadpoolController", lambda: fake)
+    monkeypatch.setitem(_blas._state, "controller", None)
+    return fake
+
+
+def test_interleaved_sparse_coding_leaves_blas_threads_as_they_were(monkeypatch, fake_blas):
+    """SparseCoding limits BLAS to one thread through the shared limiter: two
+    overlapping calls must not leave the process at one BLAS thread."""
+    from skscat.sparse.sparse_coding import SparseCoding as cls
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 8))
+    sc = SparseCoding(n_atoms=6, random_state=0, backend="numpy").fit(X)
+    assert fake_blas.value == 8
+    _interleaved(
+        monkeypatch, cls, "_transform_batch", lambda: sc.transform(X), lambda: sc.transform(X)
+    )
+    assert fake_blas.value == 8
+    assert ("limit", 1) in fake_blas.log
+
+
+def test_interleaved_gradients_leave_blas_threads_as_they_were(monkeypatch, fake_blas):
+    """The phase-harmonic VJP limits BLAS through the same shared limiter."""
+    from skscat.gradients import _phase_harmonics, vjp
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((2, 64))
+    est = PhaseHarmonics2D(J=2, L=2, backend="numpy").fit(X)
+    G = np.ones((2, est.n_features_out_))
+    _interleaved(
+        monkeypatch, _phase_harmonics, "_backward", lambda: vjp(est, X, G), lambda: vjp(est, X, G)
+    )
+    assert fake_blas.value == 8
+    assert ("limit", 1) in fake_blas.log

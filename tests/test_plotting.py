@@ -66,7 +66,6 @@ def test_plot_filters_2d_rejects_bad_arguments():
 
 
 def test_plot_filters_1d():
-    pytest.importorskip("skscat.filters.morlet1d")
     fig = _render(plotting.plot_filters_1d(J=5, Q=4))
     assert len(fig.axes) == 3
     first_order = fig.axes[0].get_lines()

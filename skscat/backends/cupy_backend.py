@@ -22,13 +22,12 @@ when the estimator is fitted; there is no silent fall-back to the CPU.
 from __future__ import annotations
 
 import dataclasses
-import threading
 import weakref
-from collections import OrderedDict
 
 import numpy as np
 import scipy.fft
 
+from ..filters._cache import BuildOnceCache
 from . import _cuda_kernels
 from .numpy_backend import NumpyBackend, _resolve_workers
 
@@ -68,46 +67,12 @@ def _check_device(cupy) -> None:
 
 
 # -- caches shared by every backend instance ------------------------------
-class _LRU:
-    """A small thread-safe LRU map whose values are built on demand."""
-
-    def __init__(self, maxsize: int):
-        self.maxsize = maxsize
-        self._store: OrderedDict = OrderedDict()
-        self._lock = threading.RLock()
-
-    def get(self, key, build):
-        with self._lock:
-            if key in self._store:
-                self._store.move_to_end(key)
-                return self._store[key]
-            value = build()
-            self._store[key] = value
-            while len(self._store) > self.maxsize:
-                self._store.popitem(last=False)
-            return value
-
-    def pop(self, key) -> None:
-        with self._lock:
-            self._store.pop(key, None)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._store.clear()
-
-    def __len__(self) -> int:
-        return len(self._store)
-
-    def __contains__(self, key) -> bool:
-        return key in self._store
-
-
 # (kernel name, dtype) -> cupy.RawKernel (it compiles lazily, per device).
-_raw_kernels = _LRU(64)
+_raw_kernels = BuildOnceCache(64)
 # (id(host bank), device, xp) -> the bank with its arrays on the device. An
 # entry lives as long as the host bank it was made from (itself held by the
 # module-level filter cache), so filters are uploaded once per bank and device.
-_device_banks = _LRU(64)
+_device_banks = BuildOnceCache(64)
 
 
 def clear_device_caches() -> None:
@@ -148,6 +113,8 @@ class CupyBackend:
             xp = _import_cupy()
         self.xp = xp
         self.n_jobs = n_jobs
+        # Host threads (the stand-in's FFTs, BLAS limits); the GPU ignores them.
+        self.workers = _resolve_workers(n_jobs)
         self.on_device = xp is not np
         if self.on_device:
             import cupyx.scipy.fft
@@ -266,19 +233,9 @@ class CupyBackend:
             self._as_complex(x), s=shape, axes=self._axes(ndim), **self._fft_kw
         )
 
-    def hermitian_full(self, x, n_last: int, ndim: int):
-        """Full spectrum of a real signal from its half spectrum (``rfft`` output).
-
-        ``X[k] = conj(X[-k])`` gives the last-axis frequencies above ``n_last // 2``.
-        """
-        xp = self.xp
-        n_half = x.shape[-1]
-        idx = (-np.arange(n_half, n_last)) % n_last
-        mirror = xp.conj(x[..., self.asarray(idx)])
-        # negate every other spatial axis' frequency too: X[-kx, -ky]
-        for axis in range(-ndim, -1):
-            mirror = xp.roll(xp.flip(mirror, axis=axis), 1, axis=axis)
-        return xp.concatenate([x, mirror], axis=-1)
+    # Written with ``self.xp`` only in the reference, so they serve here unchanged.
+    hermitian_full = NumpyBackend.hermitian_full
+    pad_reflect = NumpyBackend.pad_reflect
 
     def filter_subsample_hermitian(self, x, filters, k: int, ndim: int, n_last: int):
         """:meth:`filter_subsample` of the full spectrum whose half ``x`` is given.
@@ -444,10 +401,7 @@ class CupyBackend:
         xp = self.xp
         A = int(n_phases)
         if z.ndim < ndim + 1 or np.dtype(z.dtype) not in (np.complex64, np.complex128):
-            rot = phase_rotations(A, xp, z.dtype).reshape((A,) + (1,) * ndim)
-            u = xp.maximum((z[(..., None) + (slice(None),) * ndim] * rot).real, 0)
-            lead = z.shape[: z.ndim - ndim - 1]
-            return u.reshape(lead + (z.shape[-ndim - 1] * A,) + z.shape[z.ndim - ndim :])
+            return NumpyBackend.phase_relu(self, z, n_phases, ndim)
         z = xp.ascontiguousarray(z)
         rot = xp.ascontiguousarray(phase_rotations(A, xp, z.dtype))
         lead_shape = tuple(z.shape[: z.ndim - ndim - 1])
@@ -475,8 +429,3 @@ class CupyBackend:
         if ndim == 2:
             y = xp.asarray(rows, dtype=u.dtype) @ y
         return y
-
-    def pad_reflect(self, x, pad_width, ndim: int):
-        """Reflect-pad the last ``ndim`` axes by ``pad_width`` ((before, after), ...)."""
-        widths = ((0, 0),) * (x.ndim - ndim) + tuple(tuple(p) for p in pad_width)
-        return self.xp.pad(x, widths, mode="reflect")

@@ -86,17 +86,19 @@ class NumpyBackend:
         """Full spectrum of a real signal from its half spectrum (``rfft`` output).
 
         ``X[k] = conj(X[-k])`` gives the last-axis frequencies above ``n_last // 2``.
+        Written with ``self.xp`` only, so every backend shares it.
         """
+        xp = self.xp
         n_half = x.shape[-1]
-        out = np.empty(x.shape[:-1] + (n_last,), dtype=x.dtype)
+        out = xp.empty(x.shape[:-1] + (n_last,), dtype=x.dtype)
         out[..., :n_half] = x
         # Last-axis frequencies n_half .. n_last - 1 mirror n_last - n_half .. 1
         # (a reversed slice: no gather).
         mirror = x[..., n_last - n_half : 0 : -1]
         # negate every other spatial axis' frequency too: X[-kx, -ky]
         for axis in range(-ndim, -1):
-            mirror = np.roll(np.flip(mirror, axis=axis), 1, axis=axis)
-        np.conjugate(mirror, out=out[..., n_half:])
+            mirror = xp.roll(xp.flip(mirror, axis=axis), 1, axis=axis)
+        xp.conjugate(mirror, out=out[..., n_half:])
         return out
 
     def filter_subsample_hermitian(self, x, filters, k: int, ndim: int, n_last: int):
@@ -220,7 +222,25 @@ class NumpyBackend:
             power = power * power
         return result * r
 
+    def phase_relu(self, z, n_phases: int, ndim: int):
+        """Rectified real parts ``max(Re(exp(i alpha_a) z), 0)`` over ``n_phases`` phases.
+
+        ``z`` has shape ``(..., K, *S)``; the result ``(..., K * n_phases, *S)``
+        (channel ``t * n_phases + a``). Written with ``self.xp`` only.
+        """
+        from ..scattering._nonlinearities import phase_rotations
+
+        xp = self.xp
+        rot = phase_rotations(n_phases, xp, z.dtype).reshape((n_phases,) + (1,) * ndim)
+        u = xp.maximum((z[(..., None) + (slice(None),) * ndim] * rot).real, 0)
+        lead = z.shape[: z.ndim - ndim - 1]
+        return u.reshape(lead + (z.shape[-ndim - 1] * n_phases,) + z.shape[z.ndim - ndim :])
+
     def pad_reflect(self, x, pad_width, ndim: int):
         """Reflect-pad the last ``ndim`` axes by ``pad_width`` ((before, after), ...)."""
         widths = ((0, 0),) * (x.ndim - ndim) + tuple(tuple(p) for p in pad_width)
-        return np.pad(x, widths, mode="reflect")
+        return self.xp.pad(x, widths, mode="reflect")
+
+    def prepare_bank(self, bank):
+        """The filter bank as this backend computes with it: host arrays, unchanged."""
+        return bank

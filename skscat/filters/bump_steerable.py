@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.fft
 
-from ._cache import cached_bank
+from ._cache import cached_bank, readonly
 
 #: Central wavenumber of the mother bump-steerable wavelet (radians per sample).
 K0 = 0.85 * np.pi
@@ -187,11 +187,6 @@ class BumpSteerableBank2D:
         return self.psi.nbytes + self.phi.nbytes
 
 
-def _readonly(a: np.ndarray, dtype) -> np.ndarray:
-    a = np.ascontiguousarray(a, dtype=dtype)
-    a.flags.writeable = False
-    return a
-
 
 @cached_bank
 def bump_steerable_filter_bank_2d(
@@ -223,8 +218,8 @@ def bump_steerable_filter_bank_2d(
         shape=(M, N),
         J=J,
         L=L,
-        psi=_readonly(psi, dtype),
-        phi=_readonly(phi, dtype),
+        psi=readonly(psi, dtype),
+        phi=readonly(phi, dtype),
         phi_j=tuple(int(v) for v in phi_j),
-        angles=_readonly(angles, np.float64),
+        angles=readonly(angles, np.float64),
     )

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import scipy.fft
 
-from ._cache import cached_bank
+from ._cache import cached_bank, memoize, readonly
 
 #: Width of the low-pass at ``T = 1``: its Fourier width is ``SIGMA0 / T``.
 SIGMA0 = 0.1
@@ -59,7 +58,7 @@ def max_dyadic_subsampling(xi: float, sigma: float, alpha: float = ALPHA) -> int
     return int(math.floor(-math.log2(upper))) - 1
 
 
-@lru_cache(maxsize=128)
+@memoize(128)
 def morlet_params_1d(
     J: int, Q: int, sigma0: float = SIGMA0, alpha: float = ALPHA, r_psi: float = R_PSI
 ) -> tuple:
@@ -265,19 +264,13 @@ class FilterBank1D:
         if hit is None:
             source = self.psi1 if name == "psi1" else self.psi2[level]
             hit = source[rows] * scale if scale != 1.0 else source[rows]
-            hit = _readonly(hit, source.dtype) if isinstance(source, np.ndarray) else hit
+            hit = readonly(hit, source.dtype) if isinstance(source, np.ndarray) else hit
             self._blocks[key] = hit
         return hit
 
     @property
     def nbytes(self) -> int:
         return self.psi1.nbytes + sum(a.nbytes for a in self.psi2) + sum(a.nbytes for a in self.phi)
-
-
-def _readonly(a, dtype) -> np.ndarray:
-    a = np.ascontiguousarray(a, dtype=dtype)
-    a.flags.writeable = False
-    return a
 
 
 @cached_bank
@@ -314,9 +307,9 @@ def morlet_filter_bank_1d(
             J=ref.J,
             Q=ref.Q,
             T=ref.T,
-            psi1=_readonly(ref.psi1, dtype),
-            psi2=tuple(_readonly(a, dtype) for a in ref.psi2),
-            phi=tuple(_readonly(a, dtype) for a in ref.phi),
+            psi1=readonly(ref.psi1, dtype),
+            psi2=tuple(readonly(a, dtype) for a in ref.psi2),
+            phi=tuple(readonly(a, dtype) for a in ref.phi),
             xi1=ref.xi1,
             sigma1=ref.sigma1,
             j1=ref.j1,
@@ -338,28 +331,28 @@ def morlet_filter_bank_1d(
     parents = [a for a in j1 if np.any(j2 > a)]
     n_psi2 = min(max(parents, default=0), log2_T, log2_N)
     psi2 = tuple(
-        _readonly(periodize_fourier_1d(psi2_full, 2**k), np.float64) for k in range(n_psi2 + 1)
+        readonly(periodize_fourier_1d(psi2_full, 2**k), np.float64) for k in range(n_psi2 + 1)
     )
 
     sigma_phi = SIGMA0 / T
     phi_full = gauss_1d(N, sigma_phi)
     n_phi = max(min(log2_T, log2_N), 0)
     phi = tuple(
-        _readonly(periodize_fourier_1d(phi_full, 2**k), np.float64) for k in range(n_phi + 1)
+        readonly(periodize_fourier_1d(phi_full, 2**k), np.float64) for k in range(n_phi + 1)
     )
     return FilterBank1D(
         N=N,
         J=J,
         Q=(Q1, Q2),
         T=T,
-        psi1=_readonly(psi1, np.float64),
+        psi1=readonly(psi1, np.float64),
         psi2=psi2,
         phi=phi,
-        xi1=_readonly(xi1, np.float64),
-        sigma1=_readonly(sigma1, np.float64),
-        j1=_readonly(j1, np.int64),
-        xi2=_readonly(xi2, np.float64),
-        sigma2=_readonly(sigma2, np.float64),
-        j2=_readonly(j2, np.int64),
+        xi1=readonly(xi1, np.float64),
+        sigma1=readonly(sigma1, np.float64),
+        j1=readonly(j1, np.int64),
+        xi2=readonly(xi2, np.float64),
+        sigma2=readonly(sigma2, np.float64),
+        j2=readonly(j2, np.int64),
         sigma_phi=sigma_phi,
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.fft
 
-from ._cache import cached_bank
+from ._cache import cached_bank, readonly
 
 # Kymatio 0.3 normalises its Gabor filters with this truncated value of pi;
 # keeping it makes coefficients equal to Kymatio's instead of off by 3e-5.
@@ -192,11 +192,6 @@ class FilterBank2D:
         )
 
 
-def _readonly(a: np.ndarray, dtype) -> np.ndarray:
-    a = np.ascontiguousarray(a, dtype=dtype)
-    a.flags.writeable = False
-    return a
-
 
 @cached_bank
 def morlet_filter_bank_2d(
@@ -226,9 +221,9 @@ def morlet_filter_bank_2d(
         # The periodised Morlet is Hermitian up to rounding: its transform is real.
         fourier = scipy.fft.fft2(spatial, workers=-1).real
         n_res = min(j + 1, max(J - 1, 1))
-        psi.append(tuple(_readonly(periodize_fourier(fourier, r), dtype) for r in range(n_res)))
+        psi.append(tuple(readonly(periodize_fourier(fourier, r), dtype) for r in range(n_res)))
     phi_fourier = scipy.fft.fft2(gabor_2d(M, N, 0.8 * 2 ** (J - 1), 0.0, 0.0), workers=-1).real
-    phi = tuple(_readonly(periodize_fourier(phi_fourier, r), dtype) for r in range(J))
+    phi = tuple(readonly(periodize_fourier(phi_fourier, r), dtype) for r in range(J))
     return FilterBank2D(
-        shape=(M, N), J=J, L=L, psi=tuple(psi), phi=phi, angles=_readonly(angles, np.float64)
+        shape=(M, N), J=J, L=L, psi=tuple(psi), phi=phi, angles=readonly(angles, np.float64)
     )

@@ -27,7 +27,7 @@ import numpy as np
 
 
 def _xp(backend):
-    return getattr(backend, "xp", np)
+    return backend.xp
 
 
 def _size(x, ndim: int) -> int:

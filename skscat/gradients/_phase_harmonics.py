@@ -23,11 +23,11 @@ With ``<a, b> = Re(sum a conj b)`` and a cotangent ``g`` on a complex moment
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
 
+from .._blas import blas_threads
 from . import _adjoint_ops as adj
 
 
@@ -55,38 +55,11 @@ def _scatter_add(xp, target, index, values):
     return target
 
 
-@functools.lru_cache(maxsize=1)
-def _threadpool_controller():
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()  # scans the loaded libraries once
-
-
-def _blas_limits(backend):
-    """BLAS threads limited to the backend's workers, as the transform does."""
-    return _threadpool_controller().limit(limits=getattr(backend, "workers", 1), user_api="blas")
-
-
 def forward(est, X, backend):
-    """Features of a batch and the tape for :func:`backward` (``transform``'s computation)."""
-    core = _core()
-    n = X.shape[0]
-    x = X.reshape((n,) + tuple(est.shape_))
-    bank = est._bank(np.dtype(X.dtype).name)
-    psi, phi = backend.asarray(bank.psi), backend.asarray(bank.phi)
-    plan = core.build_plan(est._table())
-    boxes = est._boxes(bank)  # as _PhaseHarmonicsBase._transform_batch does
-    with _blas_limits(backend):
-        raw, stats = core.phase_harmonic_moments(
-            x, backend, psi, phi, plan, boxes=boxes, with_stats=True
-        )
-    moments = raw
-    if est.normalize is not None:
-        moments = core.normalize_moments(raw, stats, plan, backend.xp)
-    xp = backend.xp
-    values = xp.concatenate([moments.real, moments.imag[:, est._imag_index]], axis=1)
-    tape = dict(x=x, psi=psi, phi=phi, plan=plan, raw=raw, stats=stats, nd=est._ndim)
-    return values.astype(X.dtype, copy=False), tape
+    """Features of a batch and the tape for :func:`backward`: ``transform``'s own pass."""
+    values, tape = est._forward(X, backend)
+    tape["nd"] = est._ndim
+    return values, tape
 
 
 def _wavelet_intermediates(tape, ops):
@@ -105,13 +78,13 @@ def _wavelet_intermediates(tape, ops):
 
 def backward(est, X, tape, G, backend):
     """Gradient of ``<Phi(X), G>`` with respect to ``X``."""
-    with _blas_limits(backend):
+    with blas_threads(backend.workers):
         return _backward(est, tape, G, backend)
 
 
 def _backward(est, tape, G, backend):
     ops = backend
-    xp = getattr(backend, "xp", np)
+    xp = backend.xp
     core = _core()
     plan, nd = tape["plan"], tape["nd"]
     table = plan.table
@@ -136,7 +109,9 @@ def _backward(est, tape, G, backend):
     # Cotangent of the complex moments: real parts, then the kept imaginary parts.
     Gm = xp.zeros((n, n_mom), dtype=cdtype)
     Gm += G[:, :n_mom]
-    Gm[:, est._imag_index] += 1j * G[:, n_mom:]
+    Gm[:, est._imag_index_] += 1j * G[:, n_mom:]
+    if tape["gains"] is not None:  # constant factors of the normalisers
+        Gm /= xp.asarray(tape["gains"], dtype=stats.dtype)
 
     # Normalisation m / sqrt(s1 s2) by statistics that depend on x too.
     g_stats = xp.zeros(stats.shape, dtype=stats.dtype)
@@ -157,16 +132,9 @@ def _backward(est, tape, G, backend):
     # tau is mean_u U(u + tau) conj V(u) = sum_k Q(k) exp(2 i pi k tau / n) / size^2
     # with Q = F_U conj F_V, so its cotangent spreads onto Q through the
     # conjugate phase factors: two small matrix products per map, no FFT.
-    lag_values = [np.unique(table.lag[:, d]) for d in range(nd)]
-    lag_index = np.stack(
-        [np.searchsorted(lag_values[d], table.lag[:, d]) for d in range(nd)], axis=1
-    )
-    conj_factors = [
-        xp.asarray(
-            np.exp(-2j * np.pi * ((np.arange(n_d)[:, None] * v[None, :]) % n_d) / n_d)
-        ).astype(cdtype)
-        for n_d, v in zip(spatial, lag_values, strict=True)
-    ]
+    lag_values = plan.lag_values
+    lag_index = plan.lag_index
+    conj_factors = [E.conj() for E in core._phase_factors(xp, spatial, lag_values, cdtype)]
 
     def lag_cotangent(pos, channels, n_channels):
         """Spectral cotangent ``g_Q`` of ``Q = F_U conj F_V`` from lagged moments."""

@@ -22,7 +22,7 @@ def forward(est, X, backend):
 def backward(est, X, tape, G, backend):
     """Gradient of ``<S(X), G>`` with respect to ``X`` (``(n, N)``), given the tape."""
     bank = tape["bank"]
-    geometry = est._geometry
+    geometry = est._geometry_
     average = est.average_
     log2_T = geometry.log2_T
     t0, nt = geometry.t_start, geometry.n_times

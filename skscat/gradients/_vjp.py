@@ -7,8 +7,6 @@ import importlib
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ..backends import get_backend
-
 # Estimator class (module, name) -> module implementing ``forward``/``backward``.
 # Looked up lazily so that a transform missing from this build is simply absent.
 _HANDLERS = {
@@ -67,43 +65,31 @@ def _validate_cotangent(cotangent, n_samples: int, n_out: int, dtype):
     return cot.astype(dtype, copy=False)
 
 
-def _batch_rows(estimator, handler, n_samples: int) -> int:
-    if estimator.batch_size != "auto":
-        return int(estimator.batch_size)
-    per_sample = max(1, int(handler.tape_bytes_per_sample(estimator)))
-    return int(max(1, min(n_samples, 256 * 2**20 // per_sample)))
-
-
 def _evaluate(estimator, X, cotangent, *, need_grad=True):
-    """Validated forward (and backward) pass over batches of rows."""
+    """Validated forward (and backward) pass, over the estimator's batches of rows."""
     handler = _handler(estimator)
     check_is_fitted(estimator)
     X = estimator._validate_X(X, reset=False)
-    n = X.shape[0]
-    n_out = estimator.n_features_out_
     cot = None
     if need_grad and not callable(cotangent):
-        cot = _validate_cotangent(cotangent, n, n_out, X.dtype)
-    backend = get_backend(estimator.backend_, n_jobs=estimator.n_jobs)
-    xp = getattr(backend, "xp", np)
-    on_device = xp is not np and isinstance(X, xp.ndarray)
-    alloc = xp.empty if on_device else np.empty
-    values = alloc((n, n_out), dtype=X.dtype)
-    grads = alloc(X.shape, dtype=X.dtype) if need_grad else None
-    step = _batch_rows(estimator, handler, n)
-    for start in range(0, n, step):
-        rows = slice(start, min(start + step, n))
-        Xb = backend.asarray(X[rows])
+        cot = _validate_cotangent(cotangent, X.shape[0], estimator.n_features_out_, X.dtype)
+
+    def step(backend, Xb, rows):
         out, tape = handler.forward(estimator, Xb, backend)
         out = out.reshape(Xb.shape[0], -1)
-        values[rows] = out if on_device else backend.to_numpy(out)
-        if need_grad:
-            # Internal use (synthesis): the cotangent may depend on the values.
-            Gb = cotangent(values[rows], rows) if cot is None else cot[rows]
-            Gb = backend.asarray(Gb, dtype=X.dtype)
-            g = handler.backward(estimator, Xb, tape, Gb, backend)
-            grads[rows] = g if on_device else backend.to_numpy(g)
-    return values, grads
+        if not need_grad:
+            return (out,)
+        if cot is None:  # internal use (synthesis): the cotangent may depend on the values
+            on_device = backend.xp is not np and isinstance(X, backend.xp.ndarray)
+            Gb = cotangent(out if on_device else backend.to_numpy(out), rows)
+        else:
+            Gb = cot[rows]
+        Gb = backend.asarray(Gb, dtype=X.dtype)
+        return out, handler.backward(estimator, Xb, tape, Gb, backend)
+
+    per_sample = handler.tape_bytes_per_sample(estimator)
+    outs = estimator._map_batches(X, step, per_sample=per_sample, when="the gradient")
+    return outs[0], (outs[1] if need_grad else None)
 
 
 def value_and_grad(estimator, X, cotangent):

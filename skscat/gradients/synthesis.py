@@ -1,6 +1,7 @@
 """Synthesis from statistics: texture synthesis and reconstruction by L-BFGS.
 
-A microcanonical model (seed: phase-harmonic covariance models) draws a field
+A microcanonical model (as for phase-harmonic covariance models of textures,
+Zhang & Mallat, 2021) draws a field
 ``x`` with the statistics ``Phi(target)`` by descending
 ``||Phi(x) - Phi(target)||^2`` from white noise. The gradient is the transform's
 own vector-Jacobian product (:func:`skscat.gradients.vjp`), so numpy and scipy

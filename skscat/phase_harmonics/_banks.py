@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.fft
 
-from ..filters._cache import cached_bank
+from ..filters._cache import cached_bank, readonly
 from ..filters.bump_steerable import SIGMA0, bump_steerable_filter_bank_2d, gaussian_lowpass_2d
 from ..filters.morlet1d import morlet_1d, sigma_psi, xi_max
 from ..filters.morlet2d import morlet_2d
@@ -36,6 +36,12 @@ class PhaseHarmonicBank:
         Wavelets, index ``j * L + t``, zero at frequency 0.
     phi : ndarray of shape (n_phi, *S)
         Low-passes of the scaling moments.
+    phi_peak_power : ndarray of shape (n_phi,)
+        Largest variance gain of each low-pass over real signals,
+        ``max_{k != 0} (phi(k)^2 + phi(-k)^2) / 2``: the variance of a real
+        cosine at frequency ``k`` is multiplied by that factor, and no real
+        signal's more (the j = -1 Gaussian, narrow in space, exceeds 1 by
+        aliasing).
     """
 
     shape: tuple
@@ -44,16 +50,27 @@ class PhaseHarmonicBank:
     wavelet: str
     psi: np.ndarray = field(repr=False)
     phi: np.ndarray = field(repr=False)
+    phi_peak_power: np.ndarray = field(repr=False, default=None)
 
     @property
     def nbytes(self) -> int:
         return self.psi.nbytes + self.phi.nbytes
 
 
-def _readonly(a, dtype):
-    a = np.ascontiguousarray(a, dtype=dtype)
-    a.flags.writeable = False
-    return a
+def peak_power(filters: np.ndarray, ndim: int) -> np.ndarray:
+    """``max_{k != 0} (f(k)^2 + f(-k)^2) / 2`` for each real Fourier filter ``f``.
+
+    A real signal's spectrum has ``|X(k)| = |X(-k)|``, so the filter multiplies
+    its variance by a mean of these values; a cosine at the maximising
+    frequency reaches the maximum.
+    """
+    f = np.asarray(filters, dtype=np.float64)
+    mirror = f
+    for axis in range(-ndim, 0):  # f(-k): flip every axis, keeping index 0 in place
+        mirror = np.roll(np.flip(mirror, axis=axis), 1, axis=axis)
+    power = ((f * f + mirror * mirror) / 2).reshape(f.shape[0], int(np.prod(f.shape[1:])))
+    power[:, 0] = 0  # the mean is removed before any variance is taken
+    return readonly(power.max(axis=1, initial=0.0), np.float64)
 
 
 def _zero_mean(psi: np.ndarray, ndim: int) -> np.ndarray:
@@ -84,8 +101,9 @@ def phase_harmonic_bank_2d(
         J=J,
         L=L,
         wavelet=wavelet,
-        psi=_readonly(_zero_mean(psi, 2), dtype),
-        phi=_readonly(phi, dtype),
+        psi=readonly(_zero_mean(psi, 2), dtype),
+        phi=readonly(phi, dtype),
+        phi_peak_power=peak_power(phi, 2),
     )
 
 
@@ -135,6 +153,7 @@ def phase_harmonic_bank_1d(N: int, J: int, scaling_j: tuple, dtype: str) -> Phas
         J=J,
         L=1,
         wavelet="morlet",
-        psi=_readonly(_zero_mean(psi, 1), dtype),
-        phi=_readonly(phi, dtype),
+        psi=readonly(_zero_mean(psi, 1), dtype),
+        phi=readonly(phi, dtype),
+        phi_peak_power=peak_power(phi, 1),
     )

@@ -9,7 +9,14 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._base import HarmonicTransformer, blas_threads
-from .core import build_plan, frequency_boxes, normalize_moments, phase_harmonic_moments
+from ..filters._cache import BuildOnceCache
+from .core import (
+    build_plan,
+    frequency_boxes,
+    normalization_gains,
+    normalize_moments,
+    phase_harmonic_moments,
+)
 from .moments import FAMILIES
 
 NORMALIZATIONS = ("image",)
@@ -48,10 +55,10 @@ class _PhaseHarmonicsBase(HarmonicTransformer):
     def _finish_geometry(self, table) -> None:
         self.n_moments_ = len(table)
         if self.normalize is None:
-            self._imag_index = np.arange(len(table))
+            self._imag_index_ = np.arange(len(table))
         else:
-            self._imag_index = np.flatnonzero(~table.real)
-        self.n_features_out_ = self.n_moments_ + len(self._imag_index)
+            self._imag_index_ = np.flatnonzero(~table.real)
+        self.n_features_out_ = self.n_moments_ + len(self._imag_index_)
 
     @property
     def moment_table_(self):
@@ -70,31 +77,39 @@ class _PhaseHarmonicsBase(HarmonicTransformer):
         return 16 * size * (4 * n_maps * lag_factor + 4 * self._n_angles() + 4) + table_bytes
 
     def _transform_batch(self, X, backend):
+        return self._forward(X, backend)[0]
+
+    def _forward(self, X, backend):
+        """Features of a batch and what their gradient needs (the one forward pass).
+
+        Returns the features and a dict with the batch as signals ``x``, the
+        filters on the backend, the plan, the raw moments, the statistics the
+        normalisation divides by and the normalisation's constant ``gains``.
+        """
         n = X.shape[0]
         x = X.reshape((n,) + tuple(self.shape_))
-        bank = self._bank(np.dtype(X.dtype).name)
-        psi, phi = backend.asarray(bank.psi), backend.asarray(bank.phi)
+        host_bank = self._bank(np.dtype(X.dtype).name)
+        bank = backend.prepare_bank(host_bank)  # uploaded once per device, not per batch
         plan = build_plan(self._table())
-        normalize = self.normalize is not None
         # The matrix products are small and many: BLAS gets the threads that
         # n_jobs grants, no more (oversubscribed BLAS threads stall them).
-        with blas_threads(getattr(backend, "workers", 1)):
-            result = phase_harmonic_moments(
-                x, backend, psi, phi, plan, boxes=self._boxes(bank), with_stats=normalize
+        with blas_threads(backend.workers):
+            raw, stats = phase_harmonic_moments(
+                x, backend, bank.psi, bank.phi, plan, boxes=self._boxes(host_bank), with_stats=True
             )
-        if normalize:
-            moments, stats = result
-            moments = normalize_moments(moments, stats, plan, backend.xp)
-        else:
-            moments = result
         xp = backend.xp
-        return xp.concatenate([moments.real, moments.imag[:, self._imag_index]], axis=1).astype(
-            X.dtype, copy=False
-        )
+        gains = None
+        moments = raw
+        if self.normalize is not None:
+            gains = normalization_gains(plan, host_bank.phi_peak_power)
+            moments = normalize_moments(raw, stats, plan, xp, gains)
+        values = xp.concatenate([moments.real, moments.imag[:, self._imag_index_]], axis=1)
+        tape = dict(x=x, psi=bank.psi, phi=bank.phi, plan=plan, raw=raw, stats=stats, gains=gains)
+        return values.astype(X.dtype, copy=False), tape
 
     def _feature_names(self) -> list[str]:
         names = self._table().names
-        return [f"{name}_re" for name in names] + [f"{names[i]}_im" for i in self._imag_index]
+        return [f"{name}_re" for name in names] + [f"{names[i]}_im" for i in self._imag_index_]
 
     def _boxes(self, bank):
         if not self.delta_n:
@@ -112,19 +127,13 @@ class _PhaseHarmonicsBase(HarmonicTransformer):
         raise NotImplementedError
 
 
-_BOX_CACHE: dict = {}
+_BOXES = BuildOnceCache(32)
 
 
 def _frequency_boxes(bank):
-    """:func:`~skscat.phase_harmonics.core.frequency_boxes` of a cached bank, memoised."""
-    key = id(bank)
-    hit = _BOX_CACHE.get(key)
-    if hit is None or hit[0] is not bank:
-        if len(_BOX_CACHE) > 32:
-            _BOX_CACHE.clear()
-        hit = (bank, frequency_boxes(bank.psi, bank.J, bank.L, len(bank.shape)))
-        _BOX_CACHE[key] = hit
-    return hit[1]
+    """:func:`~skscat.phase_harmonics.core.frequency_boxes` of a bank, built once per bank."""
+    key = (bank.shape, bank.J, bank.L, bank.wavelet, np.dtype(bank.psi.dtype).str)
+    return _BOXES.get(key, lambda: frequency_boxes(bank.psi, bank.J, bank.L, len(bank.shape)))
 
 
 def _families(moments, owner):

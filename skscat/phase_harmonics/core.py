@@ -28,12 +28,12 @@ enough. Python loops run over scales (paths), never over samples.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..filters._cache import memoize
 from .moments import SCALING_POWERS, MomentTable
 
 
@@ -58,6 +58,7 @@ class MomentPlan:
     scaling: dict = field(repr=False)
     vp_offset: dict = field(repr=False)
     lag_values: tuple = field(repr=False, default=())
+    lag_index: np.ndarray = field(repr=False, default=None)
     n_stats: int = 0
     den1: np.ndarray = field(repr=False, default=None)
     den2: np.ndarray = field(repr=False, default=None)
@@ -68,7 +69,7 @@ def _ix(mask):
     return np.flatnonzero(mask)
 
 
-@functools.lru_cache(maxsize=64)
+@memoize(64)
 def build_plan(table: MomentTable) -> MomentPlan:
     """Group the moments of ``table`` into the blocks the core computes."""
     J, L = table.J, table.L
@@ -169,6 +170,7 @@ def build_plan(table: MomentTable) -> MomentPlan:
         scaling=scaling,
         vp_offset=vp_offset,
         lag_values=lag_values,
+        lag_index=lag_idx,
         n_stats=n_stats,
         den1=den1,
         den2=den2,
@@ -177,16 +179,6 @@ def build_plan(table: MomentTable) -> MomentPlan:
 
 
 # -- small helpers on backend arrays ------------------------------------------
-def _op(ops, name):
-    """A backend operation; the NumPy backend's xp-generic one if ``ops`` lacks it."""
-    method = getattr(ops, name, None)
-    if method is None:
-        from ..backends.numpy_backend import NumpyBackend
-
-        method = functools.partial(getattr(NumpyBackend, name), ops)
-    return method
-
-
 def _indexer(xp):
     """The plan's (NumPy) index arrays as index arrays of ``xp``."""
     if xp is np:
@@ -318,7 +310,6 @@ def phase_harmonic_moments(
     axes = tuple(range(-nd, 0))
     keep = (...,) + (None,) * nd
     ix = _indexer(xp)
-    phase_harmonic = _op(ops, "phase_harmonic")
 
     def mean(z):
         return z.mean(axis=axes)
@@ -410,7 +401,7 @@ def phase_harmonic_moments(
                 if W_bar is None:
                     W_bar = W.conj()
                 for m in range(1, j2 + 1):
-                    P = phase_harmonic(P, 2, modulus=A2)  # [W_j2]^(2^m)
+                    P = ops.phase_harmonic(P, 2, modulus=A2)  # [W_j2]^(2^m)
                     j1 = j2 - m
                     mean_p = mean(P)
                     var_p = s11_0[:, j2 * L : (j2 + 1) * L] - (
@@ -450,14 +441,34 @@ def phase_harmonic_moments(
     return out
 
 
-def normalize_moments(moments, stats, plan: MomentPlan, xp=np):
-    """Divide each moment by ``sqrt(stats[den1] * stats[den2])`` (0 where that is 0).
+def normalization_gains(plan: MomentPlan, phi_peak_power) -> np.ndarray:
+    """Constant factors of the normalisers, one per moment (host array).
 
-    The result does not change when a signal ``x`` becomes ``a x + b`` with
+    1 for every correlation coefficient and ratio that is bounded by 1 by
+    Cauchy-Schwarz; for ``L(j, 1, 1) = var(y_j) / var(x)`` the low-pass's
+    peak variance gain ``phi_peak_power[j]`` (see
+    :func:`skscat.phase_harmonics._banks.peak_power`), so that the ratio is at
+    most 1 too, reached by a cosine at the frequency the low-pass passes most.
+    """
+    gains = np.ones(len(plan.table))
+    if plan.scaling:
+        peak = np.asarray(phi_peak_power, dtype=np.float64)
+        # A grid too small for any non-zero frequency: var(y) = 0, nothing to scale.
+        gains[plan.scaling["pos"][:, 2]] = np.where(peak > 0, peak, 1.0)
+    return gains
+
+
+def normalize_moments(moments, stats, plan: MomentPlan, xp=np, gains=None):
+    """Divide each moment by ``gains * sqrt(stats[den1] * stats[den2])`` (0 where that is 0).
+
+    ``gains`` (:func:`normalization_gains`, 1 when None) are constants. The
+    result does not change when a signal ``x`` becomes ``a x + b`` with
     ``a > 0``: every moment is homogeneous of degree 2 in ``a`` and blind to
     ``b`` (wavelets have zero mean, low-passes are centred).
     """
     ix = _indexer(xp)
+    if gains is not None:
+        moments = moments / xp.asarray(gains, dtype=stats.dtype)
     den = xp.sqrt(xp.maximum(stats[:, ix(plan.den1)] * stats[:, ix(plan.den2)], 0))
     # Treat relative noise as zero: a band with no energy gives no signal.
     scale = stats[:, :1]

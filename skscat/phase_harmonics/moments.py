@@ -39,10 +39,11 @@ autocovariance at ``-tau`` is the conjugate) and ``+-2**n`` for ``C01`` and
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from ..filters._cache import memoize
 
 #: Moment families, in output order.
 FAMILIES = ("S11", "S00", "S01", "C01", "Cphase", "L")
@@ -194,7 +195,7 @@ def _finish(rows, ndim, shape, J, L, families, names, scaling_j) -> MomentTable:
     )
 
 
-@functools.lru_cache(maxsize=64)
+@memoize(64)
 def moment_table_2d(shape: tuple, J: int, L: int, delta_n: int, families: tuple) -> MomentTable:
     """The moments of :class:`~skscat.PhaseHarmonics2D`, in pywph 1.1's order.
 
@@ -262,7 +263,7 @@ def moment_table_2d(shape: tuple, J: int, L: int, delta_n: int, families: tuple)
     return _finish(rows, 2, shape, J, L, families, names, scaling_j)
 
 
-@functools.lru_cache(maxsize=64)
+@memoize(64)
 def moment_table_1d(length: int, J: int, delta_n: int, families: tuple) -> MomentTable:
     """The moments of :class:`~skscat.PhaseHarmonics1D` (one wavelet per octave).
 

@@ -47,8 +47,9 @@ class PhaseHarmonics1D(_PhaseHarmonicsBase):
     normalize : {"image"} or None, default="image"
         ``None``: raw complex moments, real parts then imaginary parts.
         ``"image"``: each covariance divided by the matching variances of the
-        same signal (see :class:`PhaseHarmonics2D`): invariant to ``a x + b``,
-        ``a > 0``, and without the imaginary parts that vanish for real signals.
+        same signal (see :class:`PhaseHarmonics2D`): every feature in
+        ``[-1, 1]``, invariant to ``a x + b``, ``a > 0``, and without the
+        imaginary parts that vanish for real signals.
     backend : {"auto", "numpy", "numba", "cupy"}, default="auto"
         Array backend.
     batch_size : int or "auto", default="auto"
@@ -123,7 +124,7 @@ class PhaseHarmonics1D(_PhaseHarmonicsBase):
     def _fit_geometry(self, n_features: int) -> None:
         owner = type(self).__name__
         infer_signal_length(n_features, self.shape, owner)
-        self._families = _families(self.moments, owner)
+        self._families_ = _families(self.moments, owner)
         self.shape_ = (n_features,)
         self.J_ = self._resolve_J(n_features)
         self._check_memory(1, when="fit")  # before the moment table is built
@@ -133,7 +134,7 @@ class PhaseHarmonics1D(_PhaseHarmonicsBase):
         return 1
 
     def _table(self):
-        return moment_table_1d(self.shape_[0], self.J_, int(self.delta_n), self._families)
+        return moment_table_1d(self.shape_[0], self.J_, int(self.delta_n), self._families_)
 
     def _bank(self, dtype: str):
         return phase_harmonic_bank_1d(self.shape_[0], self.J_, self._table().scaling_j, dtype)

@@ -69,7 +69,11 @@ class PhaseHarmonics2D(_PhaseHarmonicsBase):
         variances themselves become ratios: ``S11`` at lag 0 is divided by the
         image variance (fraction of the variance in the band), ``S00`` at lag 0
         by ``S11`` (sparsity, in ``[0, 1]``), ``L(j, 0, 0)`` by ``L(j, 1, 1)``
-        and ``L(j, 1, 1)`` by the image variance. The features then do not
+        and ``L(j, 1, 1)`` by the image variance times the low-pass's peak
+        variance gain ``max_{k != 0} (phi(k)^2 + phi(-k)^2) / 2`` (so that it
+        is in ``[0, 1]``, 1 for a plane wave at the frequency the low-pass
+        passes most; the narrow ``j = -1`` Gaussian's gain exceeds 1 by
+        aliasing). Every feature is then in ``[-1, 1]``. The features then do not
         change when an image ``x`` becomes ``a x + b`` with ``a > 0`` (lighting,
         exposure; ``a < 0`` flips the sign of the odd moments ``S01``, ``C01``,
         ``Cphase``, ``L(j, 0, 1)``), and imaginary parts that vanish for real
@@ -168,7 +172,7 @@ class PhaseHarmonics2D(_PhaseHarmonicsBase):
     def _fit_geometry(self, n_features: int) -> None:
         owner = type(self).__name__
         shape = validate_shape_param(self.shape, 2, owner)
-        self._families = _families(self.moments, owner)
+        self._families_ = _families(self.moments, owner)
         H, W = infer_image_shape(n_features, shape, owner)
         self.shape_ = (H, W)
         self.J_ = self._resolve_J(max(H, W)) if self.J is not None else self._resolve_J(min(H, W))
@@ -180,7 +184,7 @@ class PhaseHarmonics2D(_PhaseHarmonicsBase):
 
     def _table(self):
         return moment_table_2d(
-            tuple(self.shape_), self.J_, int(self.L), int(self.delta_n), self._families
+            tuple(self.shape_), self.J_, int(self.L), int(self.delta_n), self._families_
         )
 
     def _bank(self, dtype: str):

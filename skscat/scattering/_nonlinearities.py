@@ -1,7 +1,8 @@
 """Point-wise non-linearities of the scattering cascades.
 
 ``modulus`` is the backend's own operation. ``phase_relu`` is the rectifier
-acting on the phase (seed: "Rectifiers act on phase"): for a complex wavelet
+acting on the phase (Mallat, Zhang & Rochette, "Phase harmonic correlations
+and convolutional neural networks", 2020): for a complex wavelet
 coefficient ``z = x * psi_lambda`` and ``A`` phases ``alpha_a = 2 pi a / A``,
 
     U(alpha_a) = max(Re(exp(i alpha_a) z), 0) = max(x * Re(exp(i alpha_a) psi_lambda), 0),
@@ -43,22 +44,18 @@ def phase_relu(z, n_phases: int, ndim: int, backend=None):
     ndim : int
         Number of spatial axes.
     backend : backend instance or None
-        Supplies the array module ``xp`` (NumPy when None). A backend with its
-        own ``phase_relu(z, n_phases, ndim)`` kernel is used instead.
+        The backend whose ``phase_relu`` computes it (the NumPy backend when None).
 
     Returns
     -------
     u : real array of shape ``(..., K * A, *S)``
         Channel ``t * A + a`` is filter ``t`` at phase ``a``.
     """
-    if backend is not None and hasattr(backend, "phase_relu"):
-        return backend.phase_relu(z, n_phases, ndim)
-    xp = getattr(backend, "xp", np)
-    rot = phase_rotations(n_phases, xp, z.dtype).reshape((n_phases,) + (1,) * ndim)
-    u = (z[(..., None) + (slice(None),) * ndim] * rot).real
-    u = xp.maximum(u, 0)
-    lead = z.shape[: z.ndim - ndim - 1]
-    return u.reshape(lead + (z.shape[-ndim - 1] * n_phases,) + z.shape[z.ndim - ndim :])
+    if backend is None:
+        from ..backends.numpy_backend import NumpyBackend
+
+        backend = NumpyBackend()
+    return backend.phase_relu(z, n_phases, ndim)
 
 
 def rectify(z, nonlinearity: str, n_phases: int, ndim: int, backend):

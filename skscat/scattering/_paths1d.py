@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
+from ..filters._cache import memoize
 from ..filters.morlet1d import SIGMA0, gauss_1d, morlet_params_1d, temporal_support
 
 
-@lru_cache(maxsize=64)
+@memoize(64)
 def scattering1d_paths(J: int, Q1: int, Q2: int, max_order: int) -> tuple:
     """Paths in output order, as ``(order, (n1, ...))`` tuples of filter indices."""
     j1s = morlet_params_1d(J, Q1)[2]
@@ -29,7 +29,7 @@ def scattering1d_paths(J: int, Q1: int, Q2: int, max_order: int) -> tuple:
     return tuple(paths)
 
 
-@lru_cache(maxsize=64)
+@memoize(64)
 def path_table_1d(J: int, Q1: int, Q2: int, max_order: int, log2_T: int, average: bool) -> dict:
     """Per-path metadata: order, filter indices, ``j``, ``xi``, ``sigma`` and gain.
 
@@ -86,7 +86,7 @@ def path_name(order: int, ns: tuple) -> str:
 
 
 # -- geometry --------------------------------------------------------------
-@lru_cache(maxsize=256)
+@memoize(256)
 def kymatio_padded_length(N: int, T: int) -> int:
     """Kymatio 0.3's padded length for signals of length ``N`` and window ``T``.
 
@@ -122,7 +122,7 @@ def _border(i: int, k: int) -> int:
     return i
 
 
-@lru_cache(maxsize=256)
+@memoize(256)
 def geometry_1d(N: int, J: int, T: int | None, average: bool) -> Geometry1D:
     """Where the signal sits in the padded grid and which samples are output.
 
@@ -176,7 +176,7 @@ class Group1:
     scale2: float = 1.0
 
 
-@lru_cache(maxsize=64)
+@memoize(64)
 def plan_1d(J: int, Q1: int, Q2: int, max_order: int, log2_T: int, average: bool) -> tuple:
     """Groups of filters the cascade processes together, in one batched call each.
 

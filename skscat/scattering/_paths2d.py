@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
+from ..filters._cache import memoize
 
-@functools.lru_cache(maxsize=64)
+
+@memoize(64)
 def scattering2d_paths(J: int, L: int, max_order: int) -> tuple:
     """Paths in output order: order 0, order 1 by (j1, theta1), order 2 by
     (j1, theta1, j2, theta2) with j2 > j1.
@@ -30,7 +30,7 @@ def scattering2d_paths(J: int, L: int, max_order: int) -> tuple:
     return tuple(paths)
 
 
-@functools.lru_cache(maxsize=64)
+@memoize(64)
 def channel_index_2d(J: int, L: int, max_order: int) -> dict:
     """Where each batched block of the cascade goes among the output channels.
 

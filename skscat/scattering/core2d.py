@@ -85,8 +85,6 @@ def scattering2d(
     # with the non-linearity. That skips a forward and an inverse FFT per map;
     # it is taken where it costs fewer operations than the FFTs (small maps).
     def spatial_matrices(res):
-        if not hasattr(ops, "lowpass_spatial"):
-            return None
         kept = (1, 1) if average else (h, w)
         if lowpass_cost_ratio((M // 2**res, N // 2**res), kept) > 2.0:
             return None

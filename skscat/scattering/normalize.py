@@ -19,12 +19,15 @@ grid-searched.
 
 from __future__ import annotations
 
+import sys
 from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
+
+from .._base import _is_dask_array, _is_device_array
 
 
 def normalize_scattering(
@@ -55,23 +58,25 @@ def normalize_scattering(
     -------
     S_new : ndarray of the same shape and dtype (a new array).
     """
+    xp = sys.modules["cupy"] if _is_device_array(S) else np  # CuPy output stays on the GPU
     order = np.asarray(path_meta["order"])
     n1 = np.asarray(path_meta["n1"])
     n = S.shape[0]
-    out = np.array(S, copy=True).reshape(n, len(order), n_times)
+    out = xp.array(S, copy=True).reshape(n, len(order), n_times)
     if renormalize:
         second = np.flatnonzero(order == 2)
         if second.size:
             first = np.flatnonzero(order == 1)
             parent = first[n1[second].astype(np.intp)]  # n1 indexes order-1 paths
+            second, parent = xp.asarray(second), xp.asarray(parent)
             out[:, second] = out[:, second] / (out[:, parent] + eps)
     if log is not None:
-        positive = order >= 1
-        block = np.maximum(out[:, positive], 0)  # rounding can leave -1e-17
+        positive = xp.asarray(np.flatnonzero(order >= 1))
+        block = xp.maximum(out[:, positive], 0)  # rounding can leave -1e-17
         if log == "log1p":
-            out[:, positive] = np.log1p(block / eps)
+            out[:, positive] = xp.log1p(block / eps)
         else:
-            out[:, positive] = np.log(block + eps)
+            out[:, positive] = xp.log(block + eps)
     return out.reshape(n, -1)
 
 
@@ -86,9 +91,12 @@ class ScatteringNormalizer(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    scattering : estimator
-        An (unfitted) scattering estimator exposing ``path_meta_`` and
-        ``n_times_`` once fitted, e.g. :class:`~skscat.Scattering1D`.
+    scattering : estimator or None, default=None
+        An (unfitted) 1-D scattering estimator exposing ``path_meta_`` and
+        ``n_times_`` once fitted, e.g. :class:`~skscat.Scattering1D`; ``None``
+        means ``Scattering1D()``. The renormalisation divides second-order
+        coefficients by their first-order parent along time, which only a 1-D
+        scattering has: another estimator is refused at ``fit``.
     renormalize : bool, default=True
         Divide second-order coefficients by their parent first-order ones.
     log : {"log1p", "log"} or None, default="log1p"
@@ -117,13 +125,13 @@ class ScatteringNormalizer(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "scattering": [HasMethods(["fit", "transform"])],
+        "scattering": [HasMethods(["fit", "transform"]), None],
         "renormalize": ["boolean"],
         "log": [StrOptions({"log1p", "log"}), None],
         "eps": [Interval(Real, 0, None, closed="neither")],
     }
 
-    def __init__(self, scattering, renormalize=True, log="log1p", eps=1e-6):
+    def __init__(self, scattering=None, renormalize=True, log="log1p", eps=1e-6):
         self.scattering = scattering
         self.renormalize = renormalize
         self.log = log
@@ -149,7 +157,22 @@ class ScatteringNormalizer(TransformerMixin, BaseEstimator):
         self : object
         """
         self._validate_params()
-        self.scattering_ = clone(self.scattering).fit(X, y)
+        if self.scattering is None:
+            from .scattering1d import Scattering1D
+
+            scattering = Scattering1D()
+        else:
+            scattering = clone(self.scattering)
+        self.scattering_ = scattering.fit(X, y)
+        if not all(hasattr(self.scattering_, a) for a in ("path_meta_", "n_times_")):
+            name = type(self.scattering_).__name__
+            del self.scattering_
+            raise TypeError(
+                f"ScatteringNormalizer normalises a 1-D scattering (second order divided by "
+                f"its first-order parent along time), but {name} has no path_meta_/n_times_. "
+                "Pass a Scattering1D, or use the 2-D scattering's output directly (e.g. with "
+                "a FunctionTransformer(np.log1p) after it)."
+            )
         self.n_features_in_ = self.scattering_.n_features_in_
         if hasattr(self.scattering_, "feature_names_in_"):
             self.feature_names_in_ = self.scattering_.feature_names_in_
@@ -166,17 +189,21 @@ class ScatteringNormalizer(TransformerMixin, BaseEstimator):
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_features_out_)
+            On the same device as ``scattering_``'s output; a dask array
+            gives a lazy dask array.
         """
         check_is_fitted(self)
         S = self.scattering_.transform(X)
-        return normalize_scattering(
-            S,
-            self.scattering_.path_meta_,
-            self.scattering_.n_times_,
+        kwargs = dict(
+            path_meta=self.scattering_.path_meta_,
+            n_times=self.scattering_.n_times_,
             renormalize=self.renormalize,
             log=self.log,
             eps=self.eps,
         )
+        if _is_dask_array(S):  # stays lazy: every row block is normalised on its own
+            return S.map_blocks(normalize_scattering, dtype=S.dtype, **kwargs)
+        return normalize_scattering(S, **kwargs)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output features: those of the wrapped scattering."""

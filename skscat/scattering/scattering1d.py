@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from .._base import HarmonicTransformer, infer_signal_length
+from ..filters._cache import memoize
 from ..filters.morlet1d import morlet_filter_bank_1d
 from ._paths1d import geometry_1d, path_name, path_table_1d, plan_1d, scattering1d_paths
 from .core1d import scattering1d
@@ -36,7 +36,7 @@ def resolve_Q(Q, owner: str = "Scattering1D") -> tuple[int, int]:
     return Q1, Q2
 
 
-@lru_cache(maxsize=32)
+@memoize(32)
 def _coordinate_meta(J, Q1, Q2, max_order, geometry, average) -> dict:
     """Per-coordinate metadata (paths repeated over the time samples)."""
     paths = path_table_1d(J, Q1, Q2, max_order, geometry.log2_T, average)
@@ -220,9 +220,9 @@ class Scattering1D(HarmonicTransformer):
             )
         self.average_ = average
         self.T_ = 2**self.J if self.T in (None, 0) else int(self.T)
-        self._geometry = geometry_1d(N, self.J, self.T_, average)
-        self.padded_length_ = self._geometry.N_padded
-        self.n_times_ = self._geometry.n_times
+        self._geometry_ = geometry_1d(N, self.J, self.T_, average)
+        self.padded_length_ = self._geometry_.N_padded
+        self.n_times_ = self._geometry_.n_times
         self.n_paths_ = len(scattering1d_paths(self.J, *self.Q_, self.max_order))
         self.n_features_out_ = self.n_paths_ * self.n_times_
 
@@ -235,18 +235,18 @@ class Scattering1D(HarmonicTransformer):
     def path_meta_(self) -> dict:
         """Metadata of every path (see the class docstring)."""
         return dict(
-            path_table_1d(self.J, *self.Q_, self.max_order, self._geometry.log2_T, self.average_)
+            path_table_1d(self.J, *self.Q_, self.max_order, self._geometry_.log2_T, self.average_)
         )
 
     @property
     def meta_(self) -> dict:
         """Metadata of every output coordinate (see the class docstring)."""
         return dict(
-            _coordinate_meta(self.J, *self.Q_, self.max_order, self._geometry, self.average_)
+            _coordinate_meta(self.J, *self.Q_, self.max_order, self._geometry_, self.average_)
         )
 
     def _plan(self):
-        return plan_1d(self.J, *self.Q_, self.max_order, self._geometry.log2_T, self.average_)
+        return plan_1d(self.J, *self.Q_, self.max_order, self._geometry_.log2_T, self.average_)
 
     def _bytes_per_sample(self) -> int:
         """Peak working memory of one sample: the largest batched block."""
@@ -273,14 +273,14 @@ class Scattering1D(HarmonicTransformer):
         bank = morlet_filter_bank_1d(
             self.padded_length_, self.J, *self.Q_, self.T_, np.dtype(dtype).name
         )
-        bank = backend.prepare_bank(bank) if hasattr(backend, "prepare_bank") else bank
+        bank = backend.prepare_bank(bank)
         out = backend.empty((X.shape[0], self.n_paths_, self.n_times_), dtype)
         return scattering1d(
             X,
             backend,
             bank,
             self._plan(),
-            self._geometry,
+            self._geometry_,
             max_order=self.max_order,
             average=self.average_,
             out=out,

@@ -180,7 +180,7 @@ class Scattering2D(HarmonicTransformer):
         dtype = X.dtype
         H, W = self.shape_
         bank = morlet_filter_bank_2d(*self.padded_shape_, self.J, self.L, np.dtype(dtype).name)
-        bank = backend.prepare_bank(bank) if hasattr(backend, "prepare_bank") else bank
+        bank = backend.prepare_bank(bank)
         n = X.shape[0]
         out_shape = (n, self.n_paths_) if self.average else (n, self.n_paths_, *self.output_shape_)
         out = backend.empty(out_shape, dtype)

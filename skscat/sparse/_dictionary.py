@@ -5,7 +5,7 @@ The update is the block-coordinate descent of Mairal, Bach, Ponce & Sapiro
 surrogate ``1/2 Tr(D^T A D) - Tr(D^T B)`` built from running sums
 ``A = sum z^T z`` and ``B = sum z^T x`` over the mini-batches seen, the same
 scheme as scikit-learn's ``MiniBatchDictionaryLearning``. Atoms are rows and
-are kept at unit norm (DESIGN §6), so ``alpha`` keeps one meaning for every
+are kept at unit norm, so ``alpha`` keeps one meaning for every
 atom. Everything here is small ``(n_atoms, n_features)`` host work; the
 sparse codes, which dominate, are computed on the backend.
 """

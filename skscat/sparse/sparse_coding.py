@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 
@@ -11,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array
 
-from .._base import HarmonicTransformer, _is_device_array, _progress, refuse_strings
+from .._base import BatchedTransformer, _is_device_array, _progress, blas_threads, refuse_strings
 from ..backends import get_backend, resolve_backend_name
 from ..backends.numpy_backend import _resolve_workers
 from ._dictionary import (
@@ -29,29 +28,14 @@ _HOMOTOPY_STEPS = 2
 # With n_jobs > 1, rows are coded in this many rows per thread at least.
 _MIN_ROWS_PER_THREAD = 64
 
-_controller = None
 
-
-@contextlib.contextmanager
-def _single_threaded_blas():
+def _one_blas_thread():
     """One BLAS thread: parallelism comes from threads over row chunks instead.
 
-    The solvers' products are small (a batch of rows times the dictionary)
-    and repeated hundreds of times; multi-threaded BLAS on such products
-    spends more time synchronising than computing, and collapses when the
-    cores are shared with other work (7x slower than one thread measured on
-    a loaded 2-core machine).
+    The solvers' products are small and repeated hundreds of times;
+    multi-threaded BLAS on them spends more time synchronising than computing.
     """
-    global _controller
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
-        yield
-        return
-    if _controller is None:
-        _controller = ThreadpoolController()
-    with _controller.limit(limits=1, user_api="blas"):
-        yield
+    return blas_threads(1)
 
 
 def default_n_atoms(n_features: int) -> int:
@@ -65,7 +49,7 @@ def default_n_atoms(n_features: int) -> int:
     return int(max(2, min(2 * n_features, 1024)))
 
 
-class SparseCoding(HarmonicTransformer):
+class SparseCoding(BatchedTransformer):
     """Sparse codes in a (learned) dictionary: homotopy ISTA, ISTA or FISTA.
 
     ``transform`` returns, for each row ``x`` of ``X``, the code ``z`` that
@@ -193,7 +177,7 @@ class SparseCoding(HarmonicTransformer):
     """
 
     _parameter_constraints: dict = {
-        **HarmonicTransformer._parameter_constraints,
+        **BatchedTransformer._parameter_constraints,
         "n_atoms": [Interval(Integral, 1, None, closed="left"), None],
         "alpha": [Interval(Real, 0, None, closed="neither")],
         "solver": [StrOptions({"homotopy", "fista", "ista"})],
@@ -257,13 +241,13 @@ class SparseCoding(HarmonicTransformer):
         self._validate_params()
         X = self._validate_X(X, reset=True)
         self.backend_ = resolve_backend_name(self.backend)
-        with _single_threaded_blas():
+        with _one_blas_thread():
             if self.dictionary is not None:
                 self._set_dictionary(self._check_dictionary())
                 self._init_stats()
                 self.alpha_max_ = self._alpha_max(X)
                 return self
-            rng = self._rng = check_random_state(self.random_state)
+            rng = self._rng_ = check_random_state(self.random_state)
             self._start_learning(X, rng)
             backend = get_backend(self.backend_, n_jobs=self.n_jobs)
             n = X.shape[0]
@@ -300,20 +284,20 @@ class SparseCoding(HarmonicTransformer):
         X = self._validate_X(X, reset=first)
         if first:
             self.backend_ = resolve_backend_name(self.backend)
-        with _single_threaded_blas():
+        with _one_blas_thread():
             if self.dictionary is not None:
                 if first:
                     self._set_dictionary(self._check_dictionary())
                     self._init_stats()
                 self.alpha_max_ = max(self.alpha_max_, self._alpha_max(X))
                 return self
-            if first or not hasattr(self, "_rng"):
-                self._rng = check_random_state(self.random_state)
+            if first or not hasattr(self, "_rng_"):
+                self._rng_ = check_random_state(self.random_state)
             if first:
-                self._start_learning(X, self._rng)
+                self._start_learning(X, self._rng_)
             backend = get_backend(self.backend_, n_jobs=self.n_jobs)
             self.alpha_max_ = max(self.alpha_max_, self._alpha_max(X))
-            self._learn(X, self._rng.permutation(X.shape[0]), backend, self._rng)
+            self._learn(X, self._rng_.permutation(X.shape[0]), backend, self._rng_)
         return self
 
     def transform(self, X):
@@ -330,7 +314,7 @@ class SparseCoding(HarmonicTransformer):
         Z : ndarray of shape (n_samples, n_atoms_)
             The codes, ``X ≈ Z @ dictionary_``; float32 for float32 input.
         """
-        with _single_threaded_blas():
+        with _one_blas_thread():
             return super().transform(X)
 
     # -- dictionary -------------------------------------------------------
@@ -387,12 +371,12 @@ class SparseCoding(HarmonicTransformer):
         self.dictionary_ = D
         self.n_atoms_ = D.shape[0]
         self.n_features_out_ = D.shape[0]
-        self._gram, self.lipschitz_ = gram_and_lipschitz(D)
+        self._gram_, self.lipschitz_ = gram_and_lipschitz(D)
 
     def _init_stats(self):
         k, p = self.dictionary_.shape
-        self._A = np.zeros((k, k))
-        self._B = np.zeros((k, p))
+        self._A_ = np.zeros((k, k))
+        self._B_ = np.zeros((k, p))
         self.n_steps_ = 0
         self.n_iter_ = 0
         self.alpha_max_ = 0.0
@@ -414,7 +398,7 @@ class SparseCoding(HarmonicTransformer):
         dictionary (float64) are updated on the host.
         """
         D = np.array(self.dictionary_, dtype=np.float64)
-        G, L = self._gram, self.lipschitz_
+        G, L = self._gram_, self.lipschitz_
         size = self._fit_batch_size(X.shape[0])
         for start in range(0, X.shape[0], size):
             rows = order[start : start + size]
@@ -422,11 +406,11 @@ class SparseCoding(HarmonicTransformer):
             Z = self._encode(Xb, backend, D, G, L, alpha0=self.alpha_max_)
             beta = forgetting_factor(self.n_steps_, size)
             m = Xb.shape[0]
-            self._A *= beta
-            self._A += backend.to_numpy(Z.T @ Z).astype(np.float64) / m
-            self._B *= beta
-            self._B += backend.to_numpy(Z.T @ Xb).astype(np.float64) / m
-            update_dictionary(D, self._A, self._B, backend.to_numpy(Xb), rng)
+            self._A_ *= beta
+            self._A_ += backend.to_numpy(Z.T @ Z).astype(np.float64) / m
+            self._B_ *= beta
+            self._B_ += backend.to_numpy(Z.T @ Xb).astype(np.float64) / m
+            update_dictionary(D, self._A_, self._B_, backend.to_numpy(Xb), rng)
             self.n_steps_ += 1
             G, L = gram_and_lipschitz(D)
         self._set_dictionary(D.astype(X.dtype))
@@ -497,10 +481,7 @@ class SparseCoding(HarmonicTransformer):
         )
 
     def _transform_batch(self, X, backend):
-        return self._encode(X, backend, self.dictionary_, self._gram, self.lipschitz_)
-
-    def _fit_geometry(self, n_features: int) -> None:  # pragma: no cover - fit is overridden
-        raise NotImplementedError
+        return self._encode(X, backend, self.dictionary_, self._gram_, self.lipschitz_)
 
     def _bytes_per_sample(self) -> int:
         k = getattr(self, "n_atoms_", None) or default_n_atoms(self.n_features_in_)

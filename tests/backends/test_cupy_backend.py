@@ -246,8 +246,6 @@ def test_phase_ops_match_numpy(dtype):
         expected = phase_relu(z, n_phases, ndim, backend=None)
         assert got.shape == expected.shape and got.dtype == expected.dtype
         np.testing.assert_allclose(got, expected, rtol=tol, atol=tol)
-    if not hasattr(NumpyBackend, "phase_harmonic"):
-        pytest.skip("this numpy backend has no phase_harmonic yet")
     for k in range(6):
         got, expected = cb.phase_harmonic(z, k), nb.phase_harmonic(z, k)
         assert got.dtype == expected.dtype
@@ -281,8 +279,9 @@ def test_every_numpy_backend_op_is_implemented_and_covered():
         "fft", "ifft", "ifft_real", "rfft", "irfft", "modulus", "pad_reflect",  # fft ops
         "filter_subsample",  # test_filter_subsample_matches_numpy
         "hermitian_full", "filter_subsample_hermitian", "lowpass_hermitian",  # hermitian
-        "phase_harmonic",  # test_phase_ops_match_numpy
+        "phase_harmonic", "phase_relu",  # test_phase_ops_match_numpy
         "lowpass_spatial",  # test_lowpass_spatial_matches_numpy
+        "prepare_bank",  # test_filter_bank_uploaded_once_per_bank
     }  # fmt: skip
     reference_ops = public_ops(NumpyBackend)
     missing = sorted(reference_ops - public_ops(CupyBackend))
@@ -370,13 +369,9 @@ def test_scattering2d_standin_inferred_shapes(cupy_standin):
 
 
 def _scattering1d():
-    """``Scattering1D`` where this build has it (added alongside this backend)."""
-    import skscat.scattering
+    from skscat.scattering import Scattering1D
 
-    cls = getattr(skscat.scattering, "Scattering1D", None)
-    if cls is None:
-        pytest.skip("this build has no Scattering1D")
-    return cls
+    return Scattering1D
 
 
 SCATTERING1D_CASES = [
@@ -434,6 +429,36 @@ def test_filter_bank_uploaded_once_per_bank(cupy_standin, monkeypatch):
     assert len(uploads) == 1
     est.transform(X.astype(np.float64))  # another precision is another bank
     assert len(uploads) == 2
+
+
+@pytest.mark.parametrize("name", ["PhaseHarmonics2D", "PhaseHarmonics1D"])
+def test_phase_harmonic_filters_uploaded_once_not_per_batch(cupy_standin, monkeypatch, name):
+    """Phase harmonics take their filters through ``prepare_bank`` (one upload per
+    bank and device), never ``backend.asarray(bank.psi)`` per batch."""
+    import skscat.phase_harmonics as ph
+
+    cupy_backend_module.clear_device_caches()
+    uploads, host_filters = [], []
+    original_upload, original_asarray = CupyBackend._upload_bank, CupyBackend.asarray
+
+    def upload(self, bank):
+        uploads.append(bank)
+        host_filters.extend([bank.psi, bank.phi])
+        return original_upload(self, bank)
+
+    def asarray(self, x, dtype=None):
+        assert not any(x is f for f in host_filters), "filters copied to the device per batch"
+        return original_asarray(self, x, dtype)
+
+    monkeypatch.setattr(CupyBackend, "_upload_bank", upload)
+    monkeypatch.setattr(CupyBackend, "asarray", asarray)
+    X = np.random.default_rng(0).standard_normal((6, 64))
+    est = getattr(ph, name)(J=2, backend="cupy", batch_size=2).fit(X)
+    Y = est.transform(X)
+    est.transform(X)
+    assert len(uploads) == 1
+    ref = getattr(ph, name)(J=2, backend="numpy").fit(X).transform(X)
+    np.testing.assert_allclose(Y, ref, rtol=1e-12, atol=1e-13)
 
 
 def test_device_bank_dropped_with_its_host_bank():
@@ -550,6 +575,16 @@ def test_device_input_stays_on_device_through_the_batching_loop(
         est.transform(bad.view(FakeDeviceArray))
     with pytest.raises(ValueError, match="features"):
         est.transform(X[:, :100].view(FakeDeviceArray))
+
+
+def test_device_integer_input_is_computed_in_float64(fake_device_module, cupy_standin):
+    """The device path follows the host's dtype policy: integers become float64."""
+    X = np.round(np.random.default_rng(11).standard_normal((3, 16 * 16)) * 4).astype(np.int32)
+    est = Scattering2D(J=2, backend="cupy").fit(X.view(FakeDeviceArray))
+    got = est.transform(X.view(FakeDeviceArray))
+    assert got.dtype == np.float64
+    expected = Scattering2D(J=2, backend="numpy").fit_transform(X.astype(np.float64))
+    assert relative_error(got, expected) <= 1e-13
 
 
 # -- the CUDA sources: compiled by NVRTC ---------------------------------------
@@ -807,7 +842,7 @@ def test_gpu_scattering2d_relu_and_phase_ops_match_numpy():
     got = Scattering2D(backend="cupy", **params).fit_transform(X)
     assert relative_error(got, expected) <= 1e-4
     z = _complex(rng, (2, 3, 8, 8), np.complex64)
-    for k in range(5 if hasattr(NumpyBackend, "phase_harmonic") else 0):
+    for k in range(5):
         np.testing.assert_allclose(
             cupy.asnumpy(CupyBackend().phase_harmonic(cupy.asarray(z), k)),
             NumpyBackend().phase_harmonic(z, k), rtol=1e-4, atol=1e-5,

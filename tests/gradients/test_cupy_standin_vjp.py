@@ -4,10 +4,8 @@ import numpy as np
 import pytest
 
 from skscat import Scattering2D
-from skscat.backends import _registry
+from skscat.backends import _registry, cupy_backend
 from skscat.gradients import value_and_grad
-
-cupy_backend = pytest.importorskip("skscat.backends.cupy_backend")
 
 
 class StandinCupyBackend(cupy_backend.CupyBackend):

@@ -83,13 +83,21 @@ def test_table_lags_follow_pywph_grid():
     }
 
 
-def test_core_falls_back_to_the_generic_phase_harmonic():
-    from skscat.phase_harmonics.core import _op
+def test_every_backend_has_the_ops_the_cores_call():
+    """The cores call each op unconditionally (no probing): every backend has them all."""
+    from skscat.backends.cupy_backend import CupyBackend
+    from skscat.backends.numba_backend import NumbaBackend
+    from skscat.backends.numpy_backend import NumpyBackend
 
-    class Bare:  # a backend without the op, e.g. one not yet extended
-        xp = np
-
+    ops = ("phase_harmonic", "phase_relu", "prepare_bank", "lowpass_spatial",
+           "hermitian_full", "pad_reflect", "modulus", "filter_subsample")
+    backends = (NumpyBackend(), NumbaBackend(), CupyBackend(xp=np))
+    for backend in backends:
+        assert backend.workers >= 1
+        for op in ops:
+            assert callable(getattr(type(backend), op, None)), (type(backend).__name__, op)
     z = np.array([0, 1 + 1j, -2 + 0.5j])
-    np.testing.assert_allclose(
-        _op(Bare(), "phase_harmonic")(z, 3), np.abs(z) * np.exp(3j * np.angle(z)), atol=1e-12
-    )
+    for backend in backends:
+        np.testing.assert_allclose(
+            backend.phase_harmonic(z, 3), np.abs(z) * np.exp(3j * np.angle(z)), atol=1e-15
+        )

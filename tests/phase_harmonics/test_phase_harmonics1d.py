@@ -161,3 +161,22 @@ def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         check(estimator)
+
+
+def test_normalised_features_stay_in_the_unit_interval_and_reach_it():
+    """Every normalised feature lies in [-1, 1]; a cosine at the frequency the
+    j = -1 low-pass passes most gives exactly 1 for L(-1, 1, 1), whose raw gain
+    exceeds 1 there (aliasing of a narrow Gaussian)."""
+    N = 64
+    est = PhaseHarmonics1D(J=3, backend="numpy").fit(np.zeros((1, N)))
+    names = list(est.get_feature_names_out())
+    t = np.arange(N)
+    cosines = np.cos(2 * np.pi * np.arange(1, N // 2 + 1)[:, None] * t / N)
+    noise = np.random.default_rng(0).standard_normal((20, N))
+    Y = est.transform(np.vstack([cosines, noise]))
+    assert np.abs(Y).max() <= 1 + 1e-12
+    top = Y[: N // 2, names.index("L_j=-1_p1=1_p2=1_re")]
+    assert abs(top.max() - 1) < 1e-12
+    raw = PhaseHarmonics1D(J=3, normalize=None, backend="numpy").fit(cosines)
+    raw_l11 = raw.transform(cosines)[:, names.index("L_j=-1_p1=1_p2=1_re")]
+    assert raw_l11.max() / 0.5 > 1.005  # the raw low-pass gain the normalisation divides out

@@ -15,8 +15,11 @@ from tests.conftest import relative_error
 
 
 def import_pywph():
-    pytest.importorskip("torch")
-    return pytest.importorskip("pywph")
+    """pywph, a reference library of the test extra: missing is a failure, not a skip."""
+    import pywph
+    import torch  # noqa: F401 - pywph's dependency, imported first as pywph expects
+
+    return pywph
 
 
 def pywph_coefficients(X, H, W, J, L, dn, precision="single"):
@@ -334,3 +337,25 @@ def test_absurd_L_is_a_clear_error_before_the_moment_table_is_built():
     X = np.random.default_rng(0).random((2, 32 * 32))
     with pytest.raises(ValueError, match="single sample needs about .* lower J, L"):
         PhaseHarmonics2D(J=4, L=10**4).fit(X)
+
+
+@pytest.mark.parametrize("wavelet", ["bump_steerable", "morlet"])
+def test_normalised_features_stay_in_the_unit_interval_and_reach_it(wavelet):
+    """Every normalised feature lies in [-1, 1]; a plane cosine at the frequency
+    the j = -1 low-pass passes most gives exactly 1 for L(-1, 1, 1)."""
+    M = 32  # a grid on which the raw j = -1 gain exceeds 1 (1.0081)
+    est = PhaseHarmonics2D(J=2, L=2, wavelet=wavelet, backend="numpy")
+    est.fit(np.zeros((1, M * M)))
+    names = list(est.get_feature_names_out())
+    u = np.arange(M)
+    waves = [
+        np.cos(2 * np.pi * (a * u[:, None] + b * u[None, :]) / M).ravel()
+        for a in range(M // 2 + 1)
+        for b in range(-M // 2 + 1, M // 2 + 1)
+        if (a, b) != (0, 0) and not (a == 0 and b < 0)
+    ]
+    noise = np.random.default_rng(0).standard_normal((10, M * M))
+    Y = est.transform(np.vstack(waves + [noise]))
+    top = Y[: len(waves), names.index("L_j=-1_p1=1_p2=1_re")]
+    assert np.abs(Y).max() <= 1 + 1e-12, top.max()
+    assert abs(top.max() - 1) < 1e-12

@@ -56,12 +56,10 @@ def test_parity_options(kymatio_numpy, rng, J, Q, T, N, max_order):
     assert relative_error(out, ref.reshape(3, -1)) <= 1e-6
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
-def test_backends_agree(rng, backend):
+def test_numba_agrees_with_numpy(rng):
     X = rng.standard_normal((3, 700))
     ref = Scattering1D(J=5, Q=4, backend="numpy").fit_transform(X)
-    pytest.importorskip(backend)
-    out = Scattering1D(J=5, Q=4, backend=backend).fit_transform(X)
+    out = Scattering1D(J=5, Q=4, backend="numba").fit_transform(X)
     assert relative_error(out, ref) <= 1e-12
 
 

@@ -47,7 +47,11 @@ PARITY_CASES = [
 
 
 @pytest.mark.parametrize("H, W, J, L, max_order", PARITY_CASES)
-@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-5), (np.float32, 1e-4)])
+# Measured: max |skscat - Kymatio| / max |Kymatio| <= 2.4e-7 and the worst single
+# coefficient's relative difference 9.5e-5 (a coefficient 5.6e-4 of the largest),
+# for float64 and float32 alike: Kymatio 0.3's NumPy frontend, not skscat, limits
+# the agreement.
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 5e-7), (np.float32, 5e-7)])
 def test_equals_kymatio(kymatio_numpy, H, W, J, L, max_order, dtype, tol):
     rng = np.random.default_rng(H * W + J)
     X = rng.standard_normal((3, H * W)).astype(dtype)
@@ -58,8 +62,9 @@ def test_equals_kymatio(kymatio_numpy, H, W, J, L, max_order, dtype, tol):
     assert got.dtype == dtype
     assert got.shape == expected.shape
     assert relative_error(got, expected) <= tol
-    # Coefficient by coefficient too, not only relative to the largest.
-    np.testing.assert_allclose(got, expected, rtol=50 * tol, atol=tol * np.abs(expected).max())
+    # Coefficient by coefficient too (the bound above allows up to 1e-3 on the
+    # smallest coefficients, 5e-4 of the largest): each within 2e-4 of itself.
+    np.testing.assert_allclose(got, expected, rtol=2e-4, atol=0)
 
 
 def test_average_is_mean_over_positions(rng):
@@ -209,7 +214,7 @@ def test_dtype_preserved_and_batch_size_invariant(rng):
     assert out32.dtype == np.float32
     np.testing.assert_allclose(out32, full, rtol=1e-4, atol=1e-5 * np.abs(full).max())
     ints = Scattering2D(J=2, L=4, shape=(16, 16)).fit_transform((X * 10).astype(np.int64))
-    assert ints.dtype == np.float32
+    assert ints.dtype == np.float64  # integers are computed in float64, as in scikit-learn
 
 
 def test_n_jobs_does_not_change_results(rng):

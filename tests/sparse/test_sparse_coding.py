@@ -294,3 +294,13 @@ def test_bad_parameters(rng):
     for params in ({"alpha": 0.0}, {"solver": "lars"}, {"n_iter": 0}, {"tol": -1.0}):
         with pytest.raises(ValueError):
             SparseCoding(**params).fit(X)
+
+
+def test_sparse_coding_needs_no_geometry_stub():
+    """SparseCoding learns at fit: it shares the batching base, not the
+    derive-geometry-at-fit base, so it has nothing to stub."""
+    from skscat._base import BatchedTransformer, HarmonicTransformer
+
+    assert issubclass(SparseCoding, BatchedTransformer)
+    assert not issubclass(SparseCoding, HarmonicTransformer)
+    assert not hasattr(SparseCoding, "_fit_geometry")
