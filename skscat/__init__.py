@@ -11,7 +11,7 @@ from .gradients import synthesize, value_and_grad, vjp
 from .phase_harmonics import PhaseHarmonics1D, PhaseHarmonics2D
 from .scattering import Scattering1D, Scattering2D, ScatteringNormalizer
 from .sparse import SparseCoding
-from .time_series import TimeSeriesFeatures, make_time_series_classifier
+from .time_series import TimeSeriesClassifier, TimeSeriesFeatures, make_time_series_classifier
 
 __version__ = "0.1.0"
 
@@ -23,6 +23,7 @@ __all__ = [
     "ScatteringNormalizer",
     "ShapeWarning",
     "SparseCoding",
+    "TimeSeriesClassifier",
     "TimeSeriesFeatures",
     "__version__",
     "make_time_series_classifier",

@@ -1,31 +1,33 @@
 """A ready time-series classifier on wavelet scattering features.
 
-:func:`make_time_series_classifier` returns an unfitted scikit-learn
-:class:`~sklearn.pipeline.Pipeline`: :class:`TimeSeriesFeatures` (several
-families of scattering features of each z-normalised series and of its first
-difference, each family standardised and weighted equally) followed by
-:class:`~sklearn.linear_model.RidgeClassifierCV`, whose ridge penalty is
-chosen by efficient leave-one-out cross-validation on the training data.
+:func:`make_time_series_classifier` returns an unfitted
+:class:`TimeSeriesClassifier`: :class:`TimeSeriesFeatures` (families of
+scattering features of each z-normalised series and of its first difference,
+in standardised, equally weighted blocks) followed by a ridge classifier
+(:class:`~sklearn.linear_model.RidgeClassifierCV`). The subset of families
+and the ridge penalty are chosen on the training data by leave-one-out
+cross-validation, which ridge regression gives in closed form.
 
 The feature families are entries of :data:`FEATURE_FAMILIES`, a mapping from a
 name to a function ``(n_timestamps, features_estimator) -> list of unfitted
 transformers``; every transformer's output is one block of features. A new
 family (for instance joint time-frequency scattering) is one more entry, and
-is selected by adding its name to the ``families`` parameter.
+is used by adding its name to the ``families`` parameter.
 """
 
 from __future__ import annotations
 
 import math
+from itertools import combinations
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.linear_model import RidgeClassifierCV
-from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ._base import refuse_strings
 from .phase_harmonics import PhaseHarmonics1D
@@ -52,15 +54,18 @@ def local_scales(n_timestamps: int) -> list[int]:
 class BandQuantileFeatures(TransformerMixin, BaseEstimator):
     """Fractions of time each wavelet band's log-modulus exceeds training quantiles.
 
-    With ``U(l, t) = log1p(|x * psi_l|(t) / eps)`` the unaveraged first-order
-    scattering of a series (:class:`~skscat.Scattering1D` with
-    ``average=False``), ``fit`` records, for each band ``l``, the quantiles
-    ``b(l, k)`` of ``U(l, .)`` over the training series at the levels
-    ``k / (n_quantiles + 1)``; ``transform`` returns the proportion of time
-    ``mean_t [U(l, t) > b(l, k)]``. These are invariant to time shifts (up to
-    borders) and describe the distribution of each band's energy over time
-    (how often a band is active, not only its mean), the scattering
-    counterpart of MiniRocket's "proportion of positive values" pooling.
+    With ``U(l, t) = log1p(S1(l, t) / eps)``, ``S1`` the first-order
+    scattering of a series (:class:`~skscat.Scattering1D` with ``max_order=1``
+    and a short window ``T``, or unaveraged for ``T=0``), ``fit`` records,
+    for each band ``l``, the quantiles ``b(l, k)`` of ``U(l, .)`` over the
+    training series at the levels ``k / (n_quantiles + 1)``; ``transform``
+    returns the proportions of time ``mean_t [U(l, t) > b(l, k)]``. With
+    ``include_signal``, the order-0 path (the series' local mean, signed, not
+    log-compressed) is one more band. These features are invariant to time
+    shifts (up to borders) and describe the distribution of each band's
+    energy over time (how often a band is active, not only its mean), the
+    scattering counterpart of MiniRocket's "proportion of positive values"
+    pooling.
 
     Parameters
     ----------
@@ -68,6 +73,11 @@ class BandQuantileFeatures(TransformerMixin, BaseEstimator):
         Largest wavelet scale ``2**J`` samples.
     Q : int, default=4
         Wavelets per octave.
+    T : int, default=0
+        Averaging window of ``S1`` in samples (output sub-sampled by
+        ``2**floor(log2 T)``); 0: unaveraged, at full rate.
+    include_signal : bool, default=True
+        Also threshold the order-0 path.
     n_quantiles : int, default=4
         Thresholds per band.
     eps : float, default=1e-3
@@ -85,7 +95,7 @@ class BandQuantileFeatures(TransformerMixin, BaseEstimator):
     scattering_ : Scattering1D
         The fitted unaveraged first-order scattering.
     bands_ : ndarray of int
-        Rows of ``scattering_.path_meta_`` that are first-order bands.
+        Rows of ``scattering_.path_meta_`` that are thresholded.
     thresholds_ : ndarray of shape (n_quantiles, n_bands)
         The thresholds ``b(l, k)``.
     n_features_in_ : int
@@ -95,6 +105,8 @@ class BandQuantileFeatures(TransformerMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "J": [Interval(Integral, 1, None, closed="left")],
         "Q": [Interval(Integral, 1, None, closed="left")],
+        "T": [Interval(Integral, 0, None, closed="left")],
+        "include_signal": ["boolean"],
         "n_quantiles": [Interval(Integral, 1, None, closed="left")],
         "eps": [Interval(Real, 0, None, closed="neither")],
         "max_values": [Interval(Integral, 1, None, closed="left")],
@@ -107,6 +119,8 @@ class BandQuantileFeatures(TransformerMixin, BaseEstimator):
         self,
         J=6,
         Q=4,
+        T=0,
+        include_signal=True,
         n_quantiles=4,
         eps=1e-3,
         max_values=100_000,
@@ -116,6 +130,8 @@ class BandQuantileFeatures(TransformerMixin, BaseEstimator):
     ):
         self.J = J
         self.Q = Q
+        self.T = T
+        self.include_signal = include_signal
         self.n_quantiles = n_quantiles
         self.eps = eps
         self.max_values = max_values
@@ -126,7 +142,10 @@ class BandQuantileFeatures(TransformerMixin, BaseEstimator):
     def _log_bands(self, X):
         U = self.scattering_.transform(X)
         U = U.reshape(U.shape[0], self.scattering_.n_paths_, self.scattering_.n_times_)
-        return np.log1p(np.maximum(U[:, self.bands_], 0) / self.eps)
+        U = U[:, self.bands_]
+        # Moduli are log-compressed; order 0 (the signal or its local mean) is signed.
+        U[:, self._is_log] = np.log1p(np.maximum(U[:, self._is_log], 0) / self.eps)
+        return U
 
     def fit(self, X, y=None):
         """Fit the scattering and the per-band thresholds on the training series."""
@@ -134,13 +153,16 @@ class BandQuantileFeatures(TransformerMixin, BaseEstimator):
         self.scattering_ = Scattering1D(
             J=self.J,
             Q=self.Q,
+            T=self.T,
             max_order=1,
-            average=False,
+            average=self.T != 0,
             backend=self.backend,
             n_jobs=self.n_jobs,
         ).fit(X)
         self.n_features_in_ = self.scattering_.n_features_in_
-        self.bands_ = np.flatnonzero(self.scattering_.path_meta_["order"] == 1)
+        order = self.scattering_.path_meta_["order"]
+        self.bands_ = np.flatnonzero(order >= (0 if self.include_signal else 1))
+        self._is_log = order[self.bands_] >= 1
         U = self._log_bands(X)
         values = U.transpose(1, 0, 2).reshape(len(self.bands_), -1)
         if values.shape[1] > self.max_values:
@@ -169,11 +191,18 @@ def _local_family(n_timestamps, est):
 
 
 def _global_family(n_timestamps, est):
-    # One average over the whole (padded) series: shift-invariant spectrum and modulations.
+    # One average over the whole (padded) series: a shift-invariant constant-Q spectrum.
     L = _n_octaves(n_timestamps)
     return [
         ScatteringNormalizer(
-            Scattering1D(J=max(1, L - 1), Q=8, T=2**L, backend=est.backend, n_jobs=est.n_jobs),
+            Scattering1D(
+                J=max(1, L - 1),
+                Q=8,
+                T=2**L,
+                max_order=1,
+                backend=est.backend,
+                n_jobs=est.n_jobs,
+            ),
             eps=est.eps,
         )
     ]
@@ -184,6 +213,8 @@ def _quantile_family(n_timestamps, est):
         BandQuantileFeatures(
             J=max(1, _n_octaves(n_timestamps) - 2),
             Q=4,
+            T=4,
+            include_signal=True,
             n_quantiles=est.n_quantiles,
             eps=est.eps,
             random_state=est.random_state,
@@ -194,7 +225,7 @@ def _quantile_family(n_timestamps, est):
 
 
 def _phase_harmonic_family(n_timestamps, est):
-    # Needs 2**J <= n; phase-harmonic statistics are meaningless below 4 samples.
+    # PhaseHarmonics1D needs 2**J <= n; below 4 samples there is nothing to correlate.
     if n_timestamps < 4:
         return []
     J = max(1, int(math.floor(math.log2(n_timestamps))) - 1)
@@ -228,13 +259,14 @@ class TimeSeriesFeatures(TransformerMixin, BaseEstimator):
       ``2**J`` for ``J`` in :func:`local_scales` (2, 4, 6, ... up to
       ``L - 2``), orders 0 to 2, kept at every sub-sampled time position: a
       multiscale description of where things happen, stable to shifts and
-      warps smaller than the window;
-    - ``"global"``: :class:`~skscat.Scattering1D` with ``J = L - 1``,
-      ``Q = 8`` and one average over the whole series: a shift-invariant
-      constant-Q spectrum and its amplitude modulations;
+      warps smaller than the window (one block per ``J``);
+    - ``"global"``: first-order :class:`~skscat.Scattering1D` with
+      ``J = L - 1``, ``Q = 8`` and one average over the whole series: a
+      shift-invariant constant-Q spectrum;
     - ``"quantiles"``: :class:`BandQuantileFeatures` with ``J = L - 2``,
-      ``Q = 4``: how often each band's energy exceeds levels learnt on the
-      training data;
+      ``Q = 4``, ``T = 4`` and the order-0 path: how often each band's
+      energy, and the series' level, exceed ``n_quantiles`` levels learnt on
+      the training data;
     - ``"phase_harmonics"`` (not in the default): the normalised
       :class:`~skscat.PhaseHarmonics1D` statistics (cross-frequency phase and
       amplitude coupling).
@@ -244,8 +276,8 @@ class TimeSeriesFeatures(TransformerMixin, BaseEstimator):
     :class:`~skscat.ScatteringNormalizer`. Each block is then standardised
     (per feature, on the training data) and divided by the square root of its
     number of features, so that every block carries the same total variance
-    and a large block cannot drown a small one in a ridge penalty shared by
-    all features.
+    and a large block cannot drown a small one under a ridge penalty shared
+    by all features.
 
     Parameters
     ----------
@@ -259,7 +291,7 @@ class TimeSeriesFeatures(TransformerMixin, BaseEstimator):
     eps : float, default=1e-3
         Scale of the logarithms (in units of the series' standard deviation
         when ``normalize``).
-    n_quantiles : int, default=4
+    n_quantiles : int, default=8
         Thresholds per band of the ``"quantiles"`` family.
     random_state : int, RandomState instance or None, default=None
         Draw of the training values the quantile thresholds are estimated
@@ -280,6 +312,17 @@ class TimeSeriesFeatures(TransformerMixin, BaseEstimator):
         Columns of each block in the output.
     n_features_out_ : int
         Total number of features.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skscat import TimeSeriesFeatures
+    >>> X = np.random.default_rng(0).standard_normal((6, 100))
+    >>> features = TimeSeriesFeatures(random_state=0).fit(X)
+    >>> [(name, family) for name, family, _ in features.blocks_][:4]
+    [('x', 'local'), ('x', 'local'), ('x', 'local'), ('x', 'global')]
+    >>> features.transform(X).shape == (6, features.n_features_out_)
+    True
     """
 
     _parameter_constraints: dict = {
@@ -299,7 +342,7 @@ class TimeSeriesFeatures(TransformerMixin, BaseEstimator):
         normalize=True,
         differences=True,
         eps=1e-3,
-        n_quantiles=4,
+        n_quantiles=8,
         random_state=None,
         backend="auto",
         n_jobs=None,
@@ -314,14 +357,19 @@ class TimeSeriesFeatures(TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
 
     def _check_X(self, X, reset):
-        refuse_strings(X, "X", type(self).__name__)
+        owner = type(self).__name__
+        refuse_strings(X, "X", owner)
         if np.iscomplexobj(X):
             raise ValueError(
-                f"{type(self).__name__}: complex input is not supported; pass real series "
+                f"{owner}: complex input is not supported; pass real series "
                 "(for example np.abs(X) or X.real)."
             )
-        X = validate_data(self, X, reset=reset, dtype=np.float64, ensure_min_features=2)
-        return X
+        if reset and np.ndim(X) != 2:
+            raise ValueError(
+                f"{owner}: X must be a 2-D array of shape (n_samples, n_timestamps), got "
+                f"{np.ndim(X)} dimension(s); reshape a single series with X.reshape(1, -1)."
+            )
+        return validate_data(self, X, reset=reset, dtype=np.float64, ensure_min_features=2)
 
     def _inputs(self, X):
         if self.normalize:
@@ -348,6 +396,14 @@ class TimeSeriesFeatures(TransformerMixin, BaseEstimator):
         -------
         self : object
         """
+        self._fit(X)
+        return self
+
+    def fit_transform(self, X, y=None):
+        """Fit, and return the training features (each block computed once)."""
+        return self._fit(X)
+
+    def _fit(self, X):
         self._validate_params()
         unknown = [f for f in self.families if f not in FEATURE_FAMILIES]
         if unknown or not self.families:
@@ -356,9 +412,8 @@ class TimeSeriesFeatures(TransformerMixin, BaseEstimator):
                 f"{sorted(FEATURE_FAMILIES)}, got {self.families!r}."
             )
         X = self._check_X(X, reset=True)
-        self.blocks_, self.scalers_ = [], []
+        self.blocks_, self.scalers_, self.block_slices_, out = [], [], [], []
         stop = 0
-        self.block_slices_ = []
         for name, Z in self._inputs(X).items():
             for family in self.families:
                 for transformer in FEATURE_FAMILIES[family](Z.shape[1], self):
@@ -369,9 +424,20 @@ class TimeSeriesFeatures(TransformerMixin, BaseEstimator):
                     self.blocks_.append((name, family, transformer))
                     self.scalers_.append((mean, scale))
                     self.block_slices_.append(slice(stop, stop + F.shape[1]))
+                    out.append((F - mean) / scale)
                     stop += F.shape[1]
         self.n_features_out_ = stop
-        return self
+        return np.hstack(out)
+
+    def _transform_blocks(self, X, keep):
+        """Features of the blocks whose index is in ``keep``, concatenated."""
+        X = self._check_X(X, reset=False)
+        inputs = self._inputs(X)
+        out = []
+        for k in keep:
+            (name, _, transformer), (mean, scale) = self.blocks_[k], self.scalers_[k]
+            out.append((transformer.transform(inputs[name]) - mean) / scale)
+        return np.hstack(out)
 
     def transform(self, X):
         """Standardised, block-weighted features of ``X``.
@@ -385,14 +451,7 @@ class TimeSeriesFeatures(TransformerMixin, BaseEstimator):
         F : ndarray of shape (n_samples, n_features_out_)
         """
         check_is_fitted(self)
-        X = self._check_X(X, reset=False)
-        inputs = self._inputs(X)
-        out = np.empty((len(X), self.n_features_out_))
-        for (name, _, transformer), (mean, scale), cols in zip(
-            self.blocks_, self.scalers_, self.block_slices_, strict=True
-        ):
-            out[:, cols] = (transformer.transform(inputs[name]) - mean) / scale
-        return out
+        return self._transform_blocks(X, range(len(self.blocks_)))
 
     def get_feature_names_out(self, input_features=None):
         """``<input>_<family><block>_<index>`` for every output feature."""
@@ -405,57 +464,234 @@ class TimeSeriesFeatures(TransformerMixin, BaseEstimator):
         return np.asarray(names, dtype=object)
 
 
+class TimeSeriesClassifier(ClassifierMixin, BaseEstimator):
+    """Ridge classifier on scattering features, with families chosen by cross-validation.
+
+    ``fit`` computes :class:`TimeSeriesFeatures` with every family of
+    ``families``; then, for every non-empty subset of those families (when
+    ``select_families``; otherwise only the full set), fits a
+    :class:`~sklearn.linear_model.RidgeClassifierCV` on the subset's blocks,
+    and keeps the subset and ridge penalty with the smallest leave-one-out
+    squared error of the ridge regression on ``+-1`` class indicators (the
+    criterion ``RidgeClassifierCV`` itself uses to choose ``alpha``, computed
+    in closed form for the price of one fit). ``predict`` computes the kept
+    blocks only. Some data sets are told apart by where things happen
+    (local features), others by how often they happen (quantiles); the
+    selection lets the data say which.
+
+    Parameters
+    ----------
+    families : tuple of str, default=("local", "global", "quantiles")
+        Candidate feature families, names of :data:`FEATURE_FAMILIES`.
+    select_families : bool, default=True
+        Choose a subset of ``families`` by leave-one-out error; False uses
+        them all.
+    normalize, differences, eps, n_quantiles, random_state, backend, n_jobs
+        As in :class:`TimeSeriesFeatures`.
+    alphas : array-like or None, default=None
+        Candidate ridge penalties; None is ``np.logspace(-3, 3, 10)``, the
+        grid MiniRocket is used with.
+
+    Attributes
+    ----------
+    features_ : TimeSeriesFeatures
+        The fitted feature transformer (all candidate families).
+    families_ : tuple of str
+        The families kept.
+    cv_scores_ : dict
+        Negative leave-one-out mean squared error of each candidate subset
+        (a tuple of family names); larger is better.
+    ridge_ : RidgeClassifierCV
+        The fitted classifier on the kept blocks; ``ridge_.alpha_`` is the
+        chosen penalty.
+    classes_ : ndarray
+        Class labels.
+    n_features_in_ : int
+        Series length.
+    """
+
+    _parameter_constraints: dict = {
+        **TimeSeriesFeatures._parameter_constraints,
+        "select_families": ["boolean"],
+        "alphas": [None, "array-like"],
+    }
+
+    def __init__(
+        self,
+        families=DEFAULT_FAMILIES,
+        select_families=True,
+        normalize=True,
+        differences=True,
+        eps=1e-3,
+        n_quantiles=8,
+        alphas=None,
+        random_state=None,
+        backend="auto",
+        n_jobs=None,
+    ):
+        self.families = families
+        self.select_families = select_families
+        self.normalize = normalize
+        self.differences = differences
+        self.eps = eps
+        self.n_quantiles = n_quantiles
+        self.alphas = alphas
+        self.random_state = random_state
+        self.backend = backend
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y):
+        """Compute the features, choose the families and fit the ridge classifier.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timestamps)
+            Real series, one per row, of at least 2 samples.
+        y : array-like of shape (n_samples,)
+            Class labels (at least 2 classes).
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        if y is None:
+            raise ValueError("TimeSeriesClassifier.fit needs the class labels y.")
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if len(np.unique(y)) < 2:
+            raise ValueError(
+                "TimeSeriesClassifier: y has a single class; a classifier needs at least 2."
+            )
+        self.features_ = TimeSeriesFeatures(
+            families=tuple(self.families),
+            normalize=self.normalize,
+            differences=self.differences,
+            eps=self.eps,
+            n_quantiles=self.n_quantiles,
+            random_state=self.random_state,
+            backend=self.backend,
+            n_jobs=self.n_jobs,
+        )
+        F = self.features_.fit_transform(X)
+        if len(y) != len(F):
+            raise ValueError(
+                f"TimeSeriesClassifier: X has {len(F)} series but y has {len(y)} labels."
+            )
+        self.n_features_in_ = self.features_.n_features_in_
+        alphas = np.logspace(-3, 3, 10) if self.alphas is None else np.asarray(self.alphas)
+        present = [f for f in self.families if any(b[1] == f for b in self.features_.blocks_)]
+        if self.select_families:
+            subsets = [c for r in range(1, len(present) + 1) for c in combinations(present, r)]
+        else:
+            subsets = [tuple(present)]
+        self.cv_scores_, best = {}, None
+        for subset in subsets:
+            keep = self._block_indices(subset)
+            cols = np.concatenate(
+                [np.arange(F.shape[1])[self.features_.block_slices_[k]] for k in keep]
+            )
+            ridge = RidgeClassifierCV(alphas=alphas).fit(F[:, cols], y)
+            self.cv_scores_[subset] = float(ridge.best_score_)
+            # Ties go to the earlier (smaller) subset: fewer blocks to compute at predict.
+            if best is None or ridge.best_score_ > best[0]:
+                best = (ridge.best_score_, subset, ridge)
+        _, self.families_, self.ridge_ = best
+        self._keep = self._block_indices(self.families_)
+        self.classes_ = self.ridge_.classes_
+        return self
+
+    def _block_indices(self, subset):
+        return [k for k, b in enumerate(self.features_.blocks_) if b[1] in subset]
+
+    def decision_function(self, X):
+        """Ridge decision values on the kept feature blocks.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timestamps)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        return self.ridge_.decision_function(self.features_._transform_blocks(X, self._keep))
+
+    def predict(self, X):
+        """Predicted class of each series.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timestamps)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        return self.ridge_.predict(self.features_._transform_blocks(X, self._keep))
+
+
 def make_time_series_classifier(
     families=DEFAULT_FAMILIES,
     *,
+    select_families: bool = True,
     normalize: bool = True,
     differences: bool = True,
     eps: float = 1e-3,
-    n_quantiles: int = 4,
+    n_quantiles: int = 8,
     alphas=None,
     random_state=None,
     backend: str = "auto",
     n_jobs: int | None = None,
-) -> Pipeline:
+) -> TimeSeriesClassifier:
     """An unfitted classifier of univariate time series on scattering features.
 
-    ``make_time_series_classifier()`` is the pipeline
-    ``TimeSeriesFeatures(...) -> RidgeClassifierCV(alphas)``, for arrays of
-    shape ``(n_samples, n_timestamps)`` of any length (at least 2 samples)
-    and any number of classes:
+    For arrays of shape ``(n_samples, n_timestamps)`` of any length (at least
+    2 samples) and any number of classes. What ``fit`` does:
 
     1. each series is z-normalised and, with ``differences``, its first
        difference is added as a second input;
     2. :class:`TimeSeriesFeatures` computes the feature families of
        ``families`` on each input -- by default multiscale local scattering
        (:class:`~skscat.Scattering1D`, ``Q=1``, windows ``2**J`` for
-       ``J = 2, 4, ...`` up to a quarter of the length), global scattering
-       (``Q=8``, averaged over the whole series) and band-quantile
-       proportions (:class:`BandQuantileFeatures`) -- log-compressed,
-       standardised and weighted so that each block counts equally;
-    3. :class:`~sklearn.linear_model.RidgeClassifierCV` (one-vs-all ridge
+       ``J = 2, 4, ...`` up to a quarter of the length), a global
+       constant-Q spectrum (``Q=8``, averaged over the whole series) and
+       band-quantile proportions (:class:`BandQuantileFeatures`) --
+       log-compressed, standardised and weighted so that each block counts
+       equally;
+    3. with ``select_families``, every non-empty subset of the families is
+       scored by the leave-one-out squared error of a ridge classifier
+       (closed form, one fit each: the features are computed once), and the
+       best subset is kept;
+    4. :class:`~sklearn.linear_model.RidgeClassifierCV` (one-vs-all ridge
        regression on ``+-1`` targets) chooses its penalty among ``alphas`` by
-       leave-one-out cross-validation on the training data (computed in
-       closed form, as cheap as one fit).
+       the same leave-one-out error.
 
-    The scales are set by rules from the series length rather than searched:
-    all of them enter one linear model, and the cross-validated ridge penalty
-    decides how much each feature is used. Scattering is independent of the
-    data, so every feature is computed once per fit (and once per predict).
+    The scales within each family follow from the series length by the rules
+    of :class:`TimeSeriesFeatures` rather than a search: all of them enter
+    one linear model, and the cross-validated penalty decides how much each
+    feature is used. Scattering is independent of the data, so every feature
+    is computed once per fit, and ``predict`` computes the kept families
+    only.
 
     Parameters
     ----------
     families : tuple of str, default=("local", "global", "quantiles")
-        Feature families, names of :data:`FEATURE_FAMILIES`. Adding a family
-        to that mapping (for instance joint time-frequency scattering) makes
-        it available here by name.
+        Candidate feature families, names of :data:`FEATURE_FAMILIES`
+        (``"phase_harmonics"`` is available too). Adding a family to that
+        mapping (for instance joint time-frequency scattering) makes it
+        available here by name.
+    select_families : bool, default=True
+        Choose the subset of ``families`` by leave-one-out error.
     normalize : bool, default=True
         z-normalise each series.
     differences : bool, default=True
         Also describe the first difference of each series.
     eps : float, default=1e-3
         Scale of the logarithm ``log1p(S / eps)``.
-    n_quantiles : int, default=4
+    n_quantiles : int, default=8
         Thresholds per band of the ``"quantiles"`` family.
     alphas : array-like or None, default=None
         Candidate ridge penalties; None is ``np.logspace(-3, 3, 10)``, the
@@ -470,11 +706,10 @@ def make_time_series_classifier(
 
     Returns
     -------
-    classifier : Pipeline
-        Unfitted; steps ``"features"`` (:class:`TimeSeriesFeatures`) and
-        ``"ridge"`` (:class:`~sklearn.linear_model.RidgeClassifierCV`). After
-        ``fit``, ``classifier["ridge"].alpha_`` is the chosen penalty and
-        ``classifier["features"].blocks_`` lists the feature blocks.
+    classifier : TimeSeriesClassifier
+        Unfitted. After ``fit``: ``families_`` (kept families),
+        ``cv_scores_`` (score of every candidate subset), ``ridge_.alpha_``
+        (the penalty), ``features_.blocks_`` (every feature block).
 
     See Also
     --------
@@ -486,31 +721,32 @@ def make_time_series_classifier(
     >>> from skscat import make_time_series_classifier
     >>> rng = np.random.default_rng(0)
     >>> t = np.arange(128)
-    >>> X = np.stack([np.sin(2 * np.pi * f * t) for f in rng.choice([0.05, 0.2], 40)])
-    >>> y = (X[:, 1] > 0.5).astype(int)
+    >>> f = rng.choice([0.05, 0.2], 40)
+    >>> X = np.cos(2 * np.pi * f[:, None] * t + rng.uniform(0, 6, (40, 1)))
+    >>> y = (f > 0.1).astype(int)
     >>> clf = make_time_series_classifier(random_state=0).fit(X[:30], y[:30])
     >>> clf.score(X[30:], y[30:])
     1.0
     """
-    if alphas is None:
-        alphas = np.logspace(-3, 3, 10)
-    features = TimeSeriesFeatures(
+    return TimeSeriesClassifier(
         families=tuple(families),
+        select_families=select_families,
         normalize=normalize,
         differences=differences,
         eps=eps,
         n_quantiles=n_quantiles,
+        alphas=alphas,
         random_state=random_state,
         backend=backend,
         n_jobs=n_jobs,
     )
-    return Pipeline([("features", features), ("ridge", RidgeClassifierCV(alphas=alphas))])
 
 
 __all__ = [
     "DEFAULT_FAMILIES",
     "FEATURE_FAMILIES",
     "BandQuantileFeatures",
+    "TimeSeriesClassifier",
     "TimeSeriesFeatures",
     "local_scales",
     "make_time_series_classifier",
