@@ -344,7 +344,7 @@ class TimeSeriesFeatures(TransformerMixin, BaseEstimator):
     >>> X = np.random.default_rng(0).standard_normal((6, 100))
     >>> features = TimeSeriesFeatures(random_state=0).fit(X)
     >>> [(name, family) for name, family, _ in features.blocks_][:4]
-    [('x', 'local'), ('x', 'local'), ('x', 'local'), ('x', 'global')]
+    [('x', 'local'), ('x', 'local'), ('x', 'global'), ('x', 'quantiles')]
     >>> features.transform(X).shape == (6, features.n_features_out_)
     True
     """
@@ -582,13 +582,11 @@ class TimeSeriesClassifier(ClassifierMixin, BaseEstimator):
         self : object
         """
         self._validate_params()
-        if y is None:
-            raise ValueError("TimeSeriesClassifier.fit needs the class labels y.")
-        y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-        if len(np.unique(y)) < 2:
+        alphas = np.logspace(-3, 3, 10) if self.alphas is None else np.asarray(self.alphas)
+        if alphas.ndim != 1 or alphas.size == 0 or not np.all(alphas > 0):
             raise ValueError(
-                "TimeSeriesClassifier: y has a single class; a classifier needs at least 2."
+                f"TimeSeriesClassifier: alphas must be a non-empty 1-D array of positive "
+                f"penalties, got {self.alphas!r}."
             )
         self.features_ = TimeSeriesFeatures(
             families=tuple(self.families),
@@ -600,18 +598,21 @@ class TimeSeriesClassifier(ClassifierMixin, BaseEstimator):
             backend=self.backend,
             n_jobs=self.n_jobs,
         )
+        X = self.features_._check_X(X, reset=True)  # X's errors first, then y's
+        if y is None:
+            raise ValueError("TimeSeriesClassifier.fit needs the class labels y.")
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if len(y) != len(X):
+            raise ValueError(
+                f"TimeSeriesClassifier: X has {len(X)} series but y has {len(y)} labels."
+            )
+        if len(np.unique(y)) < 2:
+            raise ValueError(
+                "TimeSeriesClassifier: y has a single class; a classifier needs at least 2."
+            )
         F = self.features_.fit_transform(X)
-        if len(y) != len(F):
-            raise ValueError(
-                f"TimeSeriesClassifier: X has {len(F)} series but y has {len(y)} labels."
-            )
         self.n_features_in_ = self.features_.n_features_in_
-        alphas = np.logspace(-3, 3, 10) if self.alphas is None else np.asarray(self.alphas)
-        if alphas.ndim != 1 or alphas.size == 0 or not np.all(alphas > 0):
-            raise ValueError(
-                f"TimeSeriesClassifier: alphas must be a non-empty 1-D array of positive "
-                f"penalties, got {self.alphas!r}."
-            )
         present = [f for f in self.families if any(b[1] == f for b in self.features_.blocks_)]
         if self.select_families:
             subsets = [c for r in range(1, len(present) + 1) for c in combinations(present, r)]
