@@ -189,3 +189,13 @@ def test_bad_input():
     clf.fit(X, y)
     with pytest.raises(ValueError, match="features"):
         clf.predict(X[:, :20])
+
+
+def test_pickle_round_trip():
+    import pickle
+
+    rng = np.random.default_rng(8)
+    X, y = tones(5, 40, 3, rng)
+    clf = make_time_series_classifier(random_state=0).fit(X, y)
+    clone_ = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(clone_.decision_function(X), clf.decision_function(X))
