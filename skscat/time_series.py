@@ -182,6 +182,32 @@ class BandQuantileFeatures(TransformerMixin, BaseEstimator):
         return above.mean(axis=-1).reshape(len(U), -1)
 
 
+class SeriesLevel(TransformerMixin, BaseEstimator):
+    """Level and spread of each series: its mean, standard deviation, minimum and maximum.
+
+    What z-normalisation removes: the ``"level"`` family computes these on
+    the series as given, so that a classifier on z-normalised features can
+    still use the offset and gain of each series when they tell classes
+    apart.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Series length.
+    """
+
+    def fit(self, X, y=None):
+        """Record the series length."""
+        X = validate_data(self, X, dtype=np.float64)
+        return self
+
+    def transform(self, X):
+        """``(mean, std, min, max)`` of each row, shape ``(n_samples, 4)``."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return np.stack([X.mean(axis=1), X.std(axis=1), X.min(axis=1), X.max(axis=1)], axis=1)
+
+
 def _loo_squared_errors(K, Y, alphas):
     """Mean leave-one-out squared error of kernel ridge regression with an intercept.
 
@@ -248,6 +274,14 @@ def _quantile_family(n_timestamps, est):
     ]
 
 
+def _level_family(n_timestamps, est):
+    return [SeriesLevel()]
+
+
+# The level is taken from the series as given, before z-normalisation.
+_level_family.inputs = ("raw",)
+
+
 def _phase_harmonic_family(n_timestamps, est):
     # PhaseHarmonics1D needs 2**J <= n; below 4 samples there is nothing to correlate.
     if n_timestamps < 4:
@@ -258,15 +292,19 @@ def _phase_harmonic_family(n_timestamps, est):
 
 #: Feature families of :class:`TimeSeriesFeatures`, by name. Each value maps
 #: ``(n_timestamps, features_estimator)`` to a list of unfitted transformers
-#: of ``(n_samples, n_timestamps)`` arrays, one feature block each.
+#: of ``(n_samples, n_timestamps)`` arrays, one feature block each. A family
+#: is applied to the z-normalised series and to its first difference, or, if
+#: the function has an ``inputs`` attribute, to the inputs it names among
+#: ``"x"``, ``"diff"`` and ``"raw"`` (the series as given).
 FEATURE_FAMILIES = {
     "local": _local_family,
     "global": _global_family,
     "quantiles": _quantile_family,
+    "level": _level_family,
     "phase_harmonics": _phase_harmonic_family,
 }
 
-DEFAULT_FAMILIES = ("local", "global", "quantiles")
+DEFAULT_FAMILIES = ("local", "global", "quantiles", "level")
 
 
 class TimeSeriesFeatures(TransformerMixin, BaseEstimator):
@@ -291,6 +329,9 @@ class TimeSeriesFeatures(TransformerMixin, BaseEstimator):
       ``Q = 4``, ``T = 4`` and the order-0 path: how often each band's
       energy, and the series' level, exceed ``n_quantiles`` levels learnt on
       the training data;
+    - ``"level"``: :class:`SeriesLevel`, the mean, standard deviation,
+      minimum and maximum of each series as given (before z-normalisation,
+      and once, not per input): the offset and gain z-normalisation removes;
     - ``"phase_harmonics"`` (not in the default): the normalised
       :class:`~skscat.PhaseHarmonics1D` statistics (cross-frequency phase and
       amplitude coupling).
@@ -305,7 +346,7 @@ class TimeSeriesFeatures(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    families : tuple of str, default=("local", "global", "quantiles")
+    families : tuple of str, default=("local", "global", "quantiles", "level")
         Feature families, names of :data:`FEATURE_FAMILIES`.
     normalize : bool, default=True
         z-normalise each series first.
@@ -383,19 +424,12 @@ class TimeSeriesFeatures(TransformerMixin, BaseEstimator):
     def _check_X(self, X, reset):
         owner = type(self).__name__
         refuse_strings(X, "X", owner)
-        if np.iscomplexobj(X):
-            raise ValueError(
-                f"{owner}: complex input is not supported; pass real series "
-                "(for example np.abs(X) or X.real)."
-            )
-        if reset and np.ndim(X) != 2:
-            raise ValueError(
-                f"{owner}: X must be a 2-D array of shape (n_samples, n_timestamps), got "
-                f"{np.ndim(X)} dimension(s); reshape a single series with X.reshape(1, -1)."
-            )
-        return validate_data(self, X, reset=reset, dtype=np.float64, ensure_min_features=2)
+        return validate_data(
+            self, X, reset=reset, dtype=np.float64, ensure_min_features=2 if reset else 1
+        )
 
     def _inputs(self, X):
+        raw = X
         if self.normalize:
             X = X - X.mean(axis=1, keepdims=True)
             std = X.std(axis=1, keepdims=True)
@@ -404,6 +438,7 @@ class TimeSeriesFeatures(TransformerMixin, BaseEstimator):
         inputs = {"x": X}
         if self.differences and X.shape[1] >= 3:
             inputs["diff"] = np.diff(X, axis=1)
+        inputs["raw"] = raw
         return inputs
 
     def fit(self, X, y=None):
@@ -440,7 +475,10 @@ class TimeSeriesFeatures(TransformerMixin, BaseEstimator):
         stop = 0
         for name, Z in self._inputs(X).items():
             for family in self.families:
-                for transformer in FEATURE_FAMILIES[family](Z.shape[1], self):
+                function = FEATURE_FAMILIES[family]
+                if name not in getattr(function, "inputs", ("x", "diff")):
+                    continue
+                for transformer in function(Z.shape[1], self):
                     F = transformer.fit(Z).transform(Z)
                     mean, scale = F.mean(axis=0), F.std(axis=0)
                     # Constant features get weight 0; each block has total variance 1.
@@ -507,7 +545,7 @@ class TimeSeriesClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    families : tuple of str, default=("local", "global", "quantiles")
+    families : tuple of str, default=("local", "global", "quantiles", "level")
         Candidate feature families, names of :data:`FEATURE_FAMILIES`.
     select_families : bool, default=True
         Choose a subset of ``families`` by leave-one-out error; False uses
@@ -600,7 +638,9 @@ class TimeSeriesClassifier(ClassifierMixin, BaseEstimator):
         )
         X = self.features_._check_X(X, reset=True)  # X's errors first, then y's
         if y is None:
-            raise ValueError("TimeSeriesClassifier.fit needs the class labels y.")
+            raise ValueError(
+                "TimeSeriesClassifier requires y to be passed, but the target y is None."
+            )
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if len(y) != len(X):
@@ -609,7 +649,7 @@ class TimeSeriesClassifier(ClassifierMixin, BaseEstimator):
             )
         if len(np.unique(y)) < 2:
             raise ValueError(
-                "TimeSeriesClassifier: y has a single class; a classifier needs at least 2."
+                "TimeSeriesClassifier: y has one class; a classifier needs at least 2."
             )
         F = self.features_.fit_transform(X)
         self.n_features_in_ = self.features_.n_features_in_
@@ -706,8 +746,9 @@ def make_time_series_classifier(
        ``families`` on each input -- by default multiscale local scattering
        (:class:`~skscat.Scattering1D`, ``Q=1``, windows ``2**J`` for
        ``J = 2, 4, ...`` up to a quarter of the length), a global
-       constant-Q spectrum (``Q=8``, averaged over the whole series) and
-       band-quantile proportions (:class:`BandQuantileFeatures`) --
+       constant-Q spectrum (``Q=8``, averaged over the whole series),
+       band-quantile proportions (:class:`BandQuantileFeatures`) and the
+       level of each series before normalisation (:class:`SeriesLevel`) --
        log-compressed, standardised and weighted so that each block counts
        equally;
     3. every non-empty subset of the families (with ``select_families``) and
@@ -728,7 +769,7 @@ def make_time_series_classifier(
 
     Parameters
     ----------
-    families : tuple of str, default=("local", "global", "quantiles")
+    families : tuple of str, default=("local", "global", "quantiles", "level")
         Candidate feature families, names of :data:`FEATURE_FAMILIES`
         (``"phase_harmonics"`` is available too). Adding a family to that
         mapping (for instance joint time-frequency scattering) makes it
@@ -796,6 +837,7 @@ __all__ = [
     "DEFAULT_FAMILIES",
     "FEATURE_FAMILIES",
     "BandQuantileFeatures",
+    "SeriesLevel",
     "TimeSeriesClassifier",
     "TimeSeriesFeatures",
     "local_scales",

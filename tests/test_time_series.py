@@ -6,11 +6,12 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import RidgeClassifierCV
 from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skscat import TimeSeriesClassifier, TimeSeriesFeatures, make_time_series_classifier
 from skscat import time_series as ts
 from skscat.phase_harmonics import PhaseHarmonics1D
-from skscat.time_series import BandQuantileFeatures, local_scales
+from skscat.time_series import BandQuantileFeatures, SeriesLevel, local_scales
 
 
 def tones(n_per_class, n_timestamps, n_classes, rng, noise=0.2):
@@ -41,7 +42,7 @@ def test_returns_unfitted_clonable_estimator():
     params = clone(clf).get_params()
     assert params["random_state"] == 3 and params["n_quantiles"] == 5
     assert params == clf.get_params()
-    assert params["families"] == ("local", "global", "quantiles")
+    assert params["families"] == ("local", "global", "quantiles", "level")
 
 
 @pytest.mark.parametrize("n_timestamps", [2, 3, 8, 9, 31, 100])
@@ -58,7 +59,7 @@ def test_any_length_and_class_count(n_timestamps, n_classes):
     scores = clf.decision_function(X)
     assert scores.shape == ((len(X),) if n_classes == 2 else (len(X), n_classes))
     inputs = {name for name, _, _ in clf.features_.blocks_}
-    assert inputs == ({"x", "diff"} if n_timestamps >= 3 else {"x"})
+    assert inputs == ({"x", "diff", "raw"} if n_timestamps >= 3 else {"x", "raw"})
     if n_timestamps >= 8:  # long enough for the tones to be told apart
         assert clf.score(X, labels) == 1.0
 
@@ -80,13 +81,13 @@ def test_choices_reproducible_and_explained():
     b = make_time_series_classifier(random_state=7).fit(X, y)
     assert a.families_ == b.families_ and a.alpha_ == b.alpha_
     np.testing.assert_array_equal(a.decision_function(X), b.decision_function(X))
-    # Every non-empty subset of the 3 families is scored; the kept one scores best.
-    assert len(a.cv_scores_) == 7
+    # Every non-empty subset of the 4 families is scored; the kept one scores best.
+    assert len(a.cv_scores_) == 15
     assert a.cv_scores_[a.families_] == max(a.cv_scores_.values())
     assert a.alpha_ in np.logspace(-3, 3, 10)
     # Without selection every family is kept.
     c = make_time_series_classifier(select_families=False, random_state=7).fit(X, y)
-    assert c.families_ == ("local", "global", "quantiles") and len(c.cv_scores_) == 1
+    assert c.families_ == ("local", "global", "quantiles", "level") and len(c.cv_scores_) == 1
 
 
 def test_quantile_thresholds_use_random_state():
@@ -127,8 +128,18 @@ def test_feature_blocks_standardised_and_equally_weighted():
         # Total variance 1, less the share of constant (zero-weighted) features.
         n_constant = np.sum(block.var(axis=0) == 0)
         np.testing.assert_allclose(total, 1 - n_constant / block.shape[1], rtol=1e-10)
-    # z-normalisation: offset and gain of a series do not change its features.
-    np.testing.assert_allclose(features.transform(7 * X - 2), F, atol=1e-8)
+    # z-normalisation: offset and gain of a series change only its "level" block.
+    level = [k for k, b in enumerate(features.blocks_) if b[1] == "level"]
+    assert [features.blocks_[k][0] for k in level] == ["raw"]
+    others = np.ones(F.shape[1], bool)
+    others[features.block_slices_[level[0]]] = False
+    G = features.transform(7 * X - 2)
+    np.testing.assert_allclose(G[:, others], F[:, others], atol=1e-8)
+    np.testing.assert_allclose(
+        G[:, ~others] * features.scalers_[level[0]][1] + features.scalers_[level[0]][0],
+        np.stack([7 * X.mean(1) - 2, 7 * X.std(1), 7 * X.min(1) - 2, 7 * X.max(1) - 2], axis=1),
+        rtol=1e-12,
+    )
 
 
 def test_local_scales_rule():
@@ -172,13 +183,13 @@ def test_bad_input():
     Xnan[0, 3] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         clf.fit(Xnan, y)
-    with pytest.raises(ValueError, match="complex"):
+    with pytest.raises(ValueError, match="(?i)complex"):
         clf.fit(X + 1j, y)
     with pytest.raises((ValueError, TypeError), match="(?i)string"):
         clf.fit(np.full((8, 32), "a"), y)
-    with pytest.raises(ValueError, match="2-D"):
+    with pytest.raises(ValueError, match="2D"):
         clf.fit(X[0], y[:1])
-    with pytest.raises(ValueError, match="single class"):
+    with pytest.raises(ValueError, match="one class"):
         clf.fit(X, np.zeros(len(X)))
     with pytest.raises(ValueError, match="labels"):
         clf.fit(X, y[:-1])
@@ -199,3 +210,15 @@ def test_pickle_round_trip():
     clf = make_time_series_classifier(random_state=0).fit(X, y)
     clone_ = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(clone_.decision_function(X), clf.decision_function(X))
+
+
+@parametrize_with_checks(
+    [
+        TimeSeriesClassifier(random_state=0),
+        TimeSeriesFeatures(random_state=0),
+        BandQuantileFeatures(J=2, random_state=0),
+        SeriesLevel(),
+    ]
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
