@@ -539,9 +539,9 @@ class TimeSeriesClassifier(ClassifierMixin, BaseEstimator):
     subset's Gram matrix (a sum of per-family Gram matrices, each computed
     once); it keeps the subset and penalty with the smallest error and fits
     a :class:`~sklearn.linear_model.RidgeClassifier` with them. ``predict``
-    computes the kept blocks only. Some data sets are told apart by where things happen
-    (local features), others by how often they happen (quantiles); the
-    selection lets the data say which.
+    computes the kept blocks only. Some data sets are told apart by where
+    things happen (local features), others by how often they happen
+    (quantiles); the selection lets the data say which.
 
     Parameters
     ----------
@@ -567,6 +567,8 @@ class TimeSeriesClassifier(ClassifierMixin, BaseEstimator):
         (a tuple of family names) at its best penalty; larger is better.
     alpha_ : float
         The chosen ridge penalty.
+    kept_blocks_ : list of int
+        Indices in ``features_.blocks_`` of the blocks of the kept families.
     ridge_ : RidgeClassifier
         The classifier fitted on the kept blocks with ``alpha_``.
     classes_ : ndarray
@@ -683,8 +685,10 @@ class TimeSeriesClassifier(ClassifierMixin, BaseEstimator):
             if best is None or errors[k] < best[0]:
                 best = (errors[k], subset, float(alphas[k]))
         _, self.families_, self.alpha_ = best
-        self._keep = self._block_indices(self.families_)
-        self.ridge_ = RidgeClassifier(alpha=self.alpha_).fit(F[:, self._columns(self._keep)], y)
+        self.kept_blocks_ = self._block_indices(self.families_)
+        self.ridge_ = RidgeClassifier(alpha=self.alpha_).fit(
+            F[:, self._columns(self.kept_blocks_)], y
+        )
 
     def _columns(self, blocks):
         slices = self.features_.block_slices_
@@ -705,7 +709,7 @@ class TimeSeriesClassifier(ClassifierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
         check_is_fitted(self)
-        return self.ridge_.decision_function(self.features_._transform_blocks(X, self._keep))
+        return self.ridge_.decision_function(self.features_._transform_blocks(X, self.kept_blocks_))
 
     def predict(self, X):
         """Predicted class of each series.
@@ -719,7 +723,7 @@ class TimeSeriesClassifier(ClassifierMixin, BaseEstimator):
         y : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        return self.ridge_.predict(self.features_._transform_blocks(X, self._keep))
+        return self.ridge_.predict(self.features_._transform_blocks(X, self.kept_blocks_))
 
 
 def make_time_series_classifier(
