@@ -11,6 +11,7 @@ from .gradients import synthesize, value_and_grad, vjp
 from .phase_harmonics import PhaseHarmonics1D, PhaseHarmonics2D
 from .scattering import Scattering1D, Scattering2D, ScatteringNormalizer
 from .sparse import SparseCoding
+from .time_series import TimeSeriesClassifier, TimeSeriesFeatures, make_time_series_classifier
 
 __version__ = "0.1.0"
 
@@ -22,7 +23,10 @@ __all__ = [
     "ScatteringNormalizer",
     "ShapeWarning",
     "SparseCoding",
+    "TimeSeriesClassifier",
+    "TimeSeriesFeatures",
     "__version__",
+    "make_time_series_classifier",
     "synthesize",
     "value_and_grad",
     "vjp",
