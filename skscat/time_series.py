@@ -30,7 +30,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from ._base import blas_threads, refuse_strings
+from ._blas import blas_threads
+from ._validation import refuse_strings
 from .backends.numpy_backend import _resolve_workers
 from .phase_harmonics import PhaseHarmonics1D
 from .scattering import Scattering1D, ScatteringNormalizer
