@@ -33,7 +33,7 @@ from .core1d import scattering1d
 class FrGroup:
     """Frequential filters that share their sub-sampling and averaging."""
 
-    filters: np.ndarray  # indices into the frequential bank
+    filters: tuple  # indices into the frequential bank
     k: int  # log2 sub-sampling right after the frequential wavelet
     averaged: bool  # averaged by phi_F then (spin != 0 and F != 0)
     k_total: int  # log2 of the final log-frequency sub-sampling
@@ -122,7 +122,7 @@ def jtfs_plan(
         for (k, averaged, k_total), items in by_key.items():
             out.append(
                 FrGroup(
-                    np.array([f for f, _ in items], dtype=np.intp),
+                    tuple(f for f, _ in items),
                     k,
                     averaged,
                     k_total,

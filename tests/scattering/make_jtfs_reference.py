@@ -55,6 +55,17 @@ def main() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             S = TimeFrequencyScattering(shape=N, **params)(x)
+        if params.get("format", "time") == "time":
+            # path keys (n1, n2, n_fr), -1 where absent, and spins of the list output
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                paths = TimeFrequencyScattering(shape=N, out_type="list", **params)(x)
+            keys = []
+            for p in paths:
+                k = tuple(p["n"])
+                keys.append((-1, -1, -1) if not k else (k[0], -1, k[1]) if len(k) == 2 else k)
+            arrays[f"case{i}_keys"] = np.asarray(keys, dtype=np.int64)
+            arrays[f"case{i}_spin"] = np.asarray([p.get("spin", 0) for p in paths], dtype=np.int64)
         arrays[f"case{i}_params"] = np.asarray(json.dumps(case))
         arrays[f"case{i}_x"] = x
         arrays[f"case{i}_S"] = S
