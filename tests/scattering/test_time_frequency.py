@@ -11,8 +11,11 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skscat import TimeFrequencyScattering
 from skscat.gradients import value_and_grad
-from tests.backends.test_cupy_backend import cupy_standin  # noqa: F401 (fixture)
-from tests.backends.test_cupy_backend import gpu, requires_gpu
+from tests.backends.test_cupy_backend import (
+    cupy_standin,  # noqa: F401 (fixture)
+    gpu,
+    requires_gpu,
+)
 from tests.conftest import relative_error
 
 REFERENCE = Path(__file__).with_name("data") / "jtfs_reference.npz"
