@@ -416,20 +416,6 @@ class FrequentialBank:
     phi: np.ndarray = field(repr=False)
     _levels: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def psi_block(self, rows) -> np.ndarray:
-        """``psi[rows]`` as one contiguous array, memoised (backends cache work on it)."""
-        key = ("psi", tuple(int(r) for r in rows))
-        hit = self._levels.get(key)
-        if hit is None:
-            hit = (
-                self.psi[np.asarray(key[1], dtype=np.intp)]
-                if isinstance(self.psi, np.ndarray)
-                else self.psi[list(key[1])]
-            )
-            hit = _readonly(hit, self.psi.dtype) if isinstance(hit, np.ndarray) else hit
-            self._levels[key] = hit
-        return hit
-
     def phi_level(self, k: int) -> np.ndarray:
         """``phi`` on the grid sub-sampled by ``2**k``: the *sum* of its aliases.
 

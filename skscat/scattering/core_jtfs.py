@@ -24,6 +24,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .._base import blas_threads
 from ..filters.morlet1d import frequential_filter_bank, frequential_padded_length, morlet_params_1d
 from ._paths1d import plan_1d
 from .core1d import scattering1d
@@ -192,32 +193,92 @@ def _lowpass_last(ops, U, phi, k: int, scale: float):
     return S * scale if scale != 1 else S
 
 
-def frequency_scattering(ops, xp, X, fb, groups, N_fr, real: bool, tape=None, key=None):
-    """Moduli of ``X`` (``(n, T, n1)``) filtered along ``n1`` by each group.
+@lru_cache(maxsize=16)
+def frequential_operators(plan: JTFSPlan, dtype: str = "float64") -> dict:
+    """The frequential steps of ``plan`` as matrices acting on the last axis.
 
-    ``X`` is zero-padded to ``N_fr`` along ``n1``; returns, per group, the
-    real array ``(n, T, K, N_fr / 2**k)``. With ``tape``, the complex
-    coefficients before the modulus are stored under ``(key, g)``.
+    The log-frequency axis is short (``N_fr`` points, of which only ``n1_max``
+    are not zero padding), so each chain "zero-pad to ``N_fr``, FFT, multiply
+    by the frequential filters of a group, periodise by ``2**k``, inverse
+    FFT" is one complex matrix ``M`` of shape ``(n1_max, K * rows)``: the
+    chain applied to the identity, in float64, so that ``X @ M`` is the same
+    linear map as the FFTs (to rounding) at a fraction of their cost. Columns
+    of rows the output drops are left out. The average by ``phi_F`` followed
+    by the sub-sampling to ``2**log2_stride_fr`` is the real matrix ``A.T`` of
+    shape ``(N_fr / 2**k, N_fr / 2**log2_stride_fr)``, applied as
+    ``|V| @ A.T``.
+
+    Returns
+    -------
+    operators : dict
+        ``("fr1", g)`` and ``("fr2", p, g)``: ``M`` of the first-order group
+        ``g`` and of group ``g`` of the ``p``-th second-order wavelet;
+        ``("avg", k)``: ``A.T``.
+    """
+    from ..backends.numpy_backend import NumpyBackend
+
+    host = NumpyBackend()
+    fb = frequential_filter_bank(plan.N_fr, plan.J_fr, plan.Q_fr, plan.F)
+    joint = plan.format == "joint"
+    ctype = np.result_type(np.dtype(dtype), np.complex64)
+    N_fr, s = plan.N_fr, plan.log2_stride_fr
+
+    def chain(m, group):
+        Z = np.zeros((m, N_fr))
+        Z[:, :m] = np.eye(m)
+        Zh = host.fft(Z, 1)
+        psi = fb.psi[list(group.filters)]
+        V = host.ifft(host.filter_subsample(Zh, psi, 2**group.k, 1), 1)  # (m, K, R)
+        if not (group.averaged or joint):
+            V = V[..., : max(group.rows)]
+        return np.ascontiguousarray(V.reshape(m, -1), dtype=ctype)
+
+    operators = {}
+    for g, group in enumerate(plan.groups1):
+        operators[("fr1", g)] = chain(plan.K1, group)
+    for p, m in enumerate(plan.n1_max):
+        for g, group in enumerate(plan.groups2[p]):
+            operators[("fr2", p, g)] = chain(m, group)
+    for group in plan.groups1 + sum(plan.groups2, ()):
+        if group.averaged and ("avg", group.k) not in operators:
+            R = N_fr // 2**group.k
+            A_T = _lowpass_last(host, np.eye(R), fb.phi_level(group.k), 2 ** (s - group.k), 1.0)
+            operators[("avg", group.k)] = np.ascontiguousarray(A_T, dtype=np.dtype(dtype))
+    for v in operators.values():
+        v.flags.writeable = False
+    return operators
+
+
+def frequency_scattering(ops, X, operators, groups, key, tape=None):
+    """The frequential wavelet coefficients of ``X`` (``(n, T, m)``) for each group.
+
+    Returns, per group, the complex array ``(n, T, K, rows)``; with ``tape``,
+    it is also stored under ``(key, g)``.
     """
     n, T, m = X.shape
-    Z = ops.zeros((n, T, N_fr), X.dtype)
-    Z[..., :m] = X
-    Zh = ops.rfft(Z, 1) if real else ops.fft(Z, 1)
+    ctype = np.result_type(X.dtype, np.complex64)
+    flat = X.reshape(n * T, m).astype(ctype, copy=False)
     out = []
     for g, group in enumerate(groups):
-        psi = fb.psi_block(group.filters)
-        if real:
-            V = ops.filter_subsample_hermitian(Zh, psi, 2**group.k, 1, N_fr)
-        else:
-            V = ops.filter_subsample(Zh, psi, 2**group.k, 1)
-        V = ops.ifft(V, 1)
+        M = operators[key + (g,)]
+        V = (flat @ M).reshape(n, T, len(group.filters), -1)
         if tape is not None:
-            tape[(key, g)] = V
-        out.append(ops.modulus(V))
+            tape[key + (g,)] = V
+        out.append(V)
     return out
 
 
-def joint_scattering(x, backend, bank, fb, plan: JTFSPlan, geometry, out, tape=None):
+def _modulus_average(ops, V, operators, group):
+    """``|V|``, averaged along log-frequency (last axis) if the group is averaged."""
+    U = ops.modulus(V)
+    if group.averaged:
+        # a BLAS product: faster than a fused modulus-and-product kernel here
+        with blas_threads(getattr(ops, "workers", 1)):
+            U = U @ operators[("avg", group.k)]
+    return U
+
+
+def joint_scattering(x, backend, bank, operators, plan: JTFSPlan, geometry, out, tape=None):
     """Joint time-frequency scattering of a batch of signals, written into ``out``.
 
     Parameters
@@ -227,8 +288,8 @@ def joint_scattering(x, backend, bank, fb, plan: JTFSPlan, geometry, out, tape=N
     backend : backend instance
     bank : FilterBank1D
         Temporal filters on the padded grid.
-    fb : FrequentialBank or view with ``psi_block``/``phi_level``
-        Frequential filters.
+    operators : dict
+        The frequential matrices of :func:`frequential_operators` (backend arrays).
     plan : JTFSPlan
     geometry : Geometry1D
         Padding and output grid (sub-sampling ``2**plan.log2_stride``).
@@ -243,7 +304,7 @@ def joint_scattering(x, backend, bank, fb, plan: JTFSPlan, geometry, out, tape=N
     xp = getattr(ops, "xp", np)
     n = x.shape[0]
     t0, nt = geometry.t_start, geometry.n_times
-    L, s = plan.log2_stride, plan.log2_stride_fr
+    L = plan.log2_stride
     joint = plan.format == "joint"
     dtype = x.dtype
 
@@ -256,9 +317,9 @@ def joint_scattering(x, backend, bank, fb, plan: JTFSPlan, geometry, out, tape=N
     def collect(group, block, W):
         for i, b in enumerate(range(block.n2.start, block.n2.stop)):
             p = position[b]
-            if Y2[p] is None:
-                Y2[p] = ops.empty((n, plan.n1_max[p], W.shape[-1]), W.dtype)
-            Y2[p][:, group.n1] = W[:, :, i]
+            if Y2[p] is None:  # (n, T2, n1_max): log-frequency last, for the matrices
+                Y2[p] = ops.empty((n, W.shape[-1], plan.n1_max[p]), W.dtype)
+            Y2[p][:, :, group.n1] = xp.swapaxes(W[:, :, i], 1, 2)
 
     time_tape = {} if tape is not None else None
     scattering1d(
@@ -309,44 +370,28 @@ def joint_scattering(x, backend, bank, fb, plan: JTFSPlan, geometry, out, tape=N
 
     # -- first order: |S1 * psi_fr|, averaged by phi_F (spin != 0) ---------------
     S1 = xp.swapaxes(S01[:, 1:], 1, 2)  # (n, nt, K1)
-    U1 = frequency_scattering(ops, xp, S1, fb, plan.groups1, plan.N_fr, True, tape, "fr1")
-    R1 = [
-        _frequency_average(ops, xp, U, fb, group, s)
-        for U, group in zip(U1, plan.groups1, strict=True)
-    ]
+    R1 = []
+    with blas_threads(getattr(ops, "workers", 1)):
+        V1 = frequency_scattering(ops, S1, operators, plan.groups1, ("fr1",), tape)
+    for V, group in zip(V1, plan.groups1, strict=True):
+        R1.append(xp.moveaxis(_modulus_average(ops, V, operators, group), 1, -1))
     order1 = [f for (o, _, f, _, _) in plan.paths if o == 1]
     for value in emit(order1, R1, plan.groups1):
         put(value)
 
-    # -- second order ---------------------------------------------------------
+    # -- second order: ||Y2 * psi_fr| * phi_T| * phi_F --------------------------
     for p, b in enumerate(plan.n2s):
         groups = plan.groups2[p]
         res = plan.res2[p]
-        Yt = xp.swapaxes(Y2[p], 1, 2)  # (n, T2, n1_max)
-        U2 = frequency_scattering(ops, xp, Yt, fb, groups, plan.N_fr, False, tape, ("fr2", p))
+        with blas_threads(getattr(ops, "workers", 1)):
+            V2 = frequency_scattering(ops, Y2[p], operators, groups, ("fr2", p), tape)
         R2 = []
-        for U, group in zip(U2, groups, strict=True):
-            if not (group.averaged or joint):
-                U = U[..., : max(group.rows)]  # rows Kymatio drops need no averaging
-            # (n, T2, K, R) -> (n, K, R, T2): average in time, crop
-            Ut = xp.moveaxis(U, 1, -1)
-            St = _lowpass_last(ops, Ut, bank.phi[res], 2 ** (L - res), 2.0**res)
-            St = St[..., t0 : t0 + nt]
-            St = xp.swapaxes(St, -1, -2)  # (n, K, nt, R)
-            R2.append(_frequency_average(ops, xp, St, fb, group, s, time_first=False))
+        for V, group in zip(V2, groups, strict=True):
+            U = _modulus_average(ops, V, operators, group)  # (n, T2, K, R)
+            # average in time (time last), crop to the output grid
+            St = _lowpass_last(ops, xp.moveaxis(U, 1, -1), bank.phi[res], 2 ** (L - res), 2.0**res)
+            R2.append(St[..., t0 : t0 + nt])  # (n, K, R, nt)
         order2 = [f for (o, b2, f, _, _) in plan.paths if o == 2 and b2 == b]
         for value in emit(order2, R2, groups):
             put(value)
     return out
-
-
-def _frequency_average(ops, xp, U, fb, group, s: int, time_first: bool = True):
-    """Average along log-frequency (last axis of ``U``) when the group is averaged.
-
-    ``U`` is ``(n, T, K, R)`` (``time_first``) or ``(n, K, T, R)``; the result
-    is ``(n, K, R', T)``.
-    """
-    if group.averaged:
-        k = group.k
-        U = _lowpass_last(ops, U, fb.phi_level(k), 2 ** (s - k), 1.0)
-    return xp.moveaxis(U, 1, -1) if time_first else xp.swapaxes(U, -1, -2)

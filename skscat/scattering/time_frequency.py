@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .._base import HarmonicTransformer, infer_signal_length
 from ..filters.morlet1d import frequential_filter_bank, morlet_filter_bank_1d, morlet_params_1d
 from ._paths1d import geometry_1d
-from .core_jtfs import joint_scattering, jtfs_plan
+from .core_jtfs import frequential_operators, joint_scattering, jtfs_plan
 from .scattering1d import resolve_Q
 
 
@@ -320,12 +320,13 @@ class TimeFrequencyScattering(HarmonicTransformer):
         return dict(_meta(self._plan, self._geometry))
 
     def _banks(self, dtype, backend):
+        """The temporal filter bank and the frequential matrices, on the backend."""
         name = np.dtype(dtype).name
         bank = morlet_filter_bank_1d(self.padded_length_, self.J, *self.Q_, self.T_, name)
-        fb = frequential_filter_bank(self._plan.N_fr, self.J_fr, self.Q_fr, self.F_, name)
+        operators = frequential_operators(self._plan, name)
         if hasattr(backend, "prepare_bank"):
-            bank, fb = backend.prepare_bank(bank), backend.prepare_bank(fb)
-        return bank, fb
+            bank, operators = backend.prepare_bank(bank), backend.prepare_bank(operators)
+        return bank, operators
 
     def _bytes_per_sample(self) -> int:
         """Peak working memory of one sample (float64 complex budget)."""
@@ -339,11 +340,11 @@ class TimeFrequencyScattering(HarmonicTransformer):
 
     # -- transform --------------------------------------------------------
     def _cascade(self, X, backend, tape=None):
-        bank, fb = self._banks(X.dtype, backend)
+        bank, operators = self._banks(X.dtype, backend)
         out = backend.empty((X.shape[0],) + self.output_shape_, X.dtype)
         if tape is not None:
-            tape["bank"], tape["fb"] = bank, fb
-        return joint_scattering(X, backend, bank, fb, self._plan, self._geometry, out, tape)
+            tape["operators"] = operators
+        return joint_scattering(X, backend, bank, operators, self._plan, self._geometry, out, tape)
 
     def _transform_batch(self, X, backend):
         return self._cascade(X, backend).reshape(X.shape[0], -1)
