@@ -12,9 +12,13 @@ log-frequency by ``phi_F`` (wavelets of non-zero spin):
     S1_fr(n_fr, n1, t) = |S1 *_n1 psi_fr|            (spin >= 0)
     S2(n2, n_fr, n1, t) = ||Y2 *_n1 psi_fr| *_t phi_T| *_n1 phi_F
 
-Python loops run over second-order wavelets ``n2`` and over groups of
-frequential filters that share a sub-sampling; every operation is batched over
-samples, time and filters.
+The log-frequency axis is short (a few dozen points), so each frequential
+step -- zero padding, FFT, filters, periodisation, inverse FFT, and the average
+by ``phi_F`` -- is one precomputed matrix product over that axis
+(:func:`frequential_operators`); the temporal steps are FFTs. Python loops run
+over second-order wavelets ``n2`` and over groups of frequential filters that
+share a sub-sampling; every operation is batched over samples, time and
+filters.
 """
 
 from __future__ import annotations
@@ -249,7 +253,7 @@ def frequential_operators(plan: JTFSPlan, dtype: str = "float64") -> dict:
     return operators
 
 
-def frequency_scattering(ops, X, operators, groups, key, tape=None):
+def frequency_scattering(X, operators, groups, key, tape=None):
     """The frequential wavelet coefficients of ``X`` (``(n, T, m)``) for each group.
 
     Returns, per group, the complex array ``(n, T, K, rows)``; with ``tape``,
@@ -372,7 +376,7 @@ def joint_scattering(x, backend, bank, operators, plan: JTFSPlan, geometry, out,
     S1 = xp.swapaxes(S01[:, 1:], 1, 2)  # (n, nt, K1)
     R1 = []
     with blas_threads(getattr(ops, "workers", 1)):
-        V1 = frequency_scattering(ops, S1, operators, plan.groups1, ("fr1",), tape)
+        V1 = frequency_scattering(S1, operators, plan.groups1, ("fr1",), tape)
     for V, group in zip(V1, plan.groups1, strict=True):
         R1.append(xp.moveaxis(_modulus_average(ops, V, operators, group), 1, -1))
     order1 = [f for (o, _, f, _, _) in plan.paths if o == 1]
@@ -384,7 +388,7 @@ def joint_scattering(x, backend, bank, operators, plan: JTFSPlan, geometry, out,
         groups = plan.groups2[p]
         res = plan.res2[p]
         with blas_threads(getattr(ops, "workers", 1)):
-            V2 = frequency_scattering(ops, Y2[p], operators, groups, ("fr2", p), tape)
+            V2 = frequency_scattering(Y2[p], operators, groups, ("fr2", p), tape)
         R2 = []
         for V, group in zip(V2, groups, strict=True):
             U = _modulus_average(ops, V, operators, group)  # (n, T2, K, R)
