@@ -12,6 +12,7 @@ cascade's adjoint (:func:`skscat.gradients._scattering1d.cascade_backward`).
 
 from __future__ import annotations
 
+from .._base import blas_threads
 from . import _adjoint_ops as adj
 from ._scattering1d import cascade_backward
 
@@ -38,6 +39,12 @@ def _frequency_back(backend, xp, gR_groups, tape, key, operators, groups, real):
     respect to the (averaged) moduli; returns the gradient ``(n, T, m)`` with
     respect to the input of the frequential matrices.
     """
+    with blas_threads(1):  # short inner dimensions: as in the forward
+        total = _frequency_back_products(backend, xp, gR_groups, tape, key, operators, groups)
+    return total.real if real else total
+
+
+def _frequency_back_products(backend, xp, gR_groups, tape, key, operators, groups):
     total = 0
     for g, (gR, group) in enumerate(zip(gR_groups, groups, strict=True)):
         V = tape[key + (g,)]  # (n, T, K, rows)
@@ -46,8 +53,7 @@ def _frequency_back(backend, xp, gR_groups, tape, key, operators, groups, real):
         M = operators[key + (g,)]  # (m, K * rows)
         n, T = V.shape[:2]
         total = total + gV.reshape(n * T, -1) @ xp.conj(M).T
-    total = total.reshape(n, T, -1)
-    return total.real if real else total
+    return total.reshape(n, T, -1)
 
 
 def backward(est, X, tape, G, backend):

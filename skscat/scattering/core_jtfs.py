@@ -276,8 +276,10 @@ def _modulus_average(ops, V, operators, group):
     """``|V|``, averaged along log-frequency (last axis) if the group is averaged."""
     U = ops.modulus(V)
     if group.averaged:
-        # a BLAS product: faster than a fused modulus-and-product kernel here
-        with blas_threads(getattr(ops, "workers", 1)):
+        # A BLAS product: faster than a fused modulus-and-product kernel here.
+        # One BLAS thread: these products have a short inner dimension, and
+        # threaded BLAS spins, several times slower on a busy machine.
+        with blas_threads(1):
             U = U @ operators[("avg", group.k)]
     return U
 
@@ -375,7 +377,7 @@ def joint_scattering(x, backend, bank, operators, plan: JTFSPlan, geometry, out,
     # -- first order: |S1 * psi_fr|, averaged by phi_F (spin != 0) ---------------
     S1 = xp.swapaxes(S01[:, 1:], 1, 2)  # (n, nt, K1)
     R1 = []
-    with blas_threads(getattr(ops, "workers", 1)):
+    with blas_threads(1):  # see _modulus_average
         V1 = frequency_scattering(S1, operators, plan.groups1, ("fr1",), tape)
     for V, group in zip(V1, plan.groups1, strict=True):
         R1.append(xp.moveaxis(_modulus_average(ops, V, operators, group), 1, -1))
@@ -387,7 +389,7 @@ def joint_scattering(x, backend, bank, operators, plan: JTFSPlan, geometry, out,
     for p, b in enumerate(plan.n2s):
         groups = plan.groups2[p]
         res = plan.res2[p]
-        with blas_threads(getattr(ops, "workers", 1)):
+        with blas_threads(1):
             V2 = frequency_scattering(Y2[p], operators, groups, ("fr2", p), tape)
         R2 = []
         for V, group in zip(V2, groups, strict=True):
