@@ -36,7 +36,9 @@ from .core1d import scattering1d
 
 @dataclass(frozen=True)
 class FrGroup:
-    """Frequential filters that share their sub-sampling and averaging."""
+    """Frequential filters processed together (one at a time: the coefficients of
+    a filter fill ``rows x time`` per sample, so grouping more does not make the
+    products faster, only the working memory larger)."""
 
     filters: tuple  # indices into the frequential bank
     k: int  # log2 sub-sampling right after the frequential wavelet
@@ -122,9 +124,9 @@ def jtfs_plan(
             k_total = s if averaged else k
             stride = 2**s if averaged else 2**jf
             rows = _rows(n1_max, stride, joint, N_fr // 2**k_total)
-            by_key.setdefault((k, averaged, k_total), []).append((f, rows))
+            by_key.setdefault((k, averaged, k_total, f), []).append((f, rows))
         out = []
-        for (k, averaged, k_total), items in by_key.items():
+        for (k, averaged, k_total, _), items in by_key.items():
             out.append(
                 FrGroup(
                     tuple(f for f, _ in items),
@@ -254,22 +256,22 @@ def frequential_operators(plan: JTFSPlan, dtype: str = "float64") -> dict:
 
 
 def frequency_scattering(X, operators, groups, key, tape=None):
-    """The frequential wavelet coefficients of ``X`` (``(n, T, m)``) for each group.
+    """The frequential wavelet coefficients of ``X`` (``(n, T, m)``), group by group.
 
-    Returns, per group, the complex array ``(n, T, K, rows)``; with ``tape``,
-    it is also stored under ``(key, g)``.
+    Yields, per group, the complex array ``(n, T, K, rows)`` (one group at a
+    time, so that only one is in memory); with ``tape``, it is also stored
+    under ``key + (g,)``.
     """
     n, T, m = X.shape
     ctype = np.result_type(X.dtype, np.complex64)
     flat = X.reshape(n * T, m).astype(ctype, copy=False)
-    out = []
     for g, group in enumerate(groups):
         M = operators[key + (g,)]
-        V = (flat @ M).reshape(n, T, len(group.filters), -1)
+        with blas_threads(1):  # see _modulus_average
+            V = (flat @ M).reshape(n, T, len(group.filters), -1)
         if tape is not None:
             tape[key + (g,)] = V
-        out.append(V)
-    return out
+        yield V
 
 
 def _modulus_average(ops, V, operators, group):
@@ -377,8 +379,7 @@ def joint_scattering(x, backend, bank, operators, plan: JTFSPlan, geometry, out,
     # -- first order: |S1 * psi_fr|, averaged by phi_F (spin != 0) ---------------
     S1 = xp.swapaxes(S01[:, 1:], 1, 2)  # (n, nt, K1)
     R1 = []
-    with blas_threads(1):  # see _modulus_average
-        V1 = frequency_scattering(S1, operators, plan.groups1, ("fr1",), tape)
+    V1 = frequency_scattering(S1, operators, plan.groups1, ("fr1",), tape)
     for V, group in zip(V1, plan.groups1, strict=True):
         R1.append(xp.moveaxis(_modulus_average(ops, V, operators, group), 1, -1))
     order1 = [f for (o, _, f, _, _) in plan.paths if o == 1]
@@ -389,8 +390,7 @@ def joint_scattering(x, backend, bank, operators, plan: JTFSPlan, geometry, out,
     for p, b in enumerate(plan.n2s):
         groups = plan.groups2[p]
         res = plan.res2[p]
-        with blas_threads(1):
-            V2 = frequency_scattering(Y2[p], operators, groups, ("fr2", p), tape)
+        V2 = frequency_scattering(Y2[p], operators, groups, ("fr2", p), tape)
         R2 = []
         for V, group in zip(V2, groups, strict=True):
             U = _modulus_average(ops, V, operators, group)  # (n, T2, K, R)

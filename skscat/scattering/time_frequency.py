@@ -329,14 +329,22 @@ class TimeFrequencyScattering(HarmonicTransformer):
         return bank, operators
 
     def _bytes_per_sample(self) -> int:
-        """Peak working memory of one sample (float64 complex budget)."""
+        """Peak working memory of one sample (float64 budget).
+
+        The padded signal and first-order moduli, the second-order wavelet
+        coefficients of every ``n2`` (kept until the frequential steps), and
+        the largest frequential group in flight: its complex coefficients,
+        their modulus and the copies of the temporal average.
+        """
         plan, Np = self._plan, self.padded_length_
-        K1 = plan.K1
-        n_fr = len(morlet_params_1d(self.J_fr, self.Q_fr)[0]) * 2 + 1
-        pairs = zip(plan.n1_max, plan.res2, strict=True)
-        time_part = K1 * Np + sum(m * Np // 2**r for m, r in pairs)
-        fr_part = max((n_fr * plan.N_fr * Np // 2**r for r in plan.res2), default=0)
-        return 16 * (3 * Np + 2 * time_part + 3 * fr_part) + 8 * self.n_features_out_
+        time_part = 16 * (3 * Np + 2 * plan.K1 * Np)
+        time_part += 16 * sum(m * Np // 2**r for m, r in zip(plan.n1_max, plan.res2, strict=True))
+        largest = 0
+        for groups, r in zip(plan.groups2, plan.res2, strict=True):
+            for group in groups:
+                rows = plan.N_fr // 2**group.k
+                largest = max(largest, len(group.filters) * rows * (Np // 2**r))
+        return time_part + 40 * largest + 8 * self.n_features_out_
 
     # -- transform --------------------------------------------------------
     def _cascade(self, X, backend, tape=None):
