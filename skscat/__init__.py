@@ -9,7 +9,7 @@ coding (:class:`SparseCoding`), with gradient-based synthesis
 from ._base import ShapeWarning
 from .gradients import synthesize, value_and_grad, vjp
 from .phase_harmonics import PhaseHarmonics1D, PhaseHarmonics2D
-from .scattering import Scattering1D, Scattering2D, ScatteringNormalizer
+from .scattering import Scattering1D, Scattering2D, ScatteringNormalizer, TimeFrequencyScattering
 from .sparse import SparseCoding
 from .time_series import TimeSeriesClassifier, TimeSeriesFeatures, make_time_series_classifier
 
@@ -23,6 +23,7 @@ __all__ = [
     "ScatteringNormalizer",
     "ShapeWarning",
     "SparseCoding",
+    "TimeFrequencyScattering",
     "TimeSeriesClassifier",
     "TimeSeriesFeatures",
     "__version__",

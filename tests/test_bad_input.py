@@ -18,7 +18,12 @@ from skscat._base import ShapeWarning
 from skscat.gradients import synthesize
 from skscat.metrics import neural_collapse
 from skscat.phase_harmonics import PhaseHarmonics1D, PhaseHarmonics2D
-from skscat.scattering import Scattering1D, Scattering2D, ScatteringNormalizer
+from skscat.scattering import (
+    Scattering1D,
+    Scattering2D,
+    ScatteringNormalizer,
+    TimeFrequencyScattering,
+)
 from skscat.sparse import SparseCoding
 
 pd = pytest.importorskip("pandas")
@@ -34,6 +39,7 @@ ESTIMATORS = {
         16,
     ),
     "ScatteringNormalizer": (ScatteringNormalizer(Scattering1D(J=3, backend="numpy")), 32),
+    "TimeFrequencyScattering": (TimeFrequencyScattering(J=3, J_fr=1, Q=2, backend="numpy"), 32),
 }
 NAMES = list(ESTIMATORS)
 
@@ -301,6 +307,18 @@ def test_single_sample(name):
 
 # -- invalid hyper-parameters: a clear error at fit ---------------------------------
 BAD_PARAMS = {
+    "TimeFrequencyScattering": [
+        ({"J": 0}, "'J' parameter"),
+        ({"J_fr": -1}, "'J_fr' parameter"),
+        ({"Q": (8, 0)}, "Q must be"),
+        ({"Q_fr": 0}, "'Q_fr' parameter"),
+        ({"T": 0}, "'T' parameter"),
+        ({"F": -1}, "'F' parameter"),
+        ({"stride": 3}, "power of two"),
+        ({"stride_fr": 6}, "power of two"),
+        ({"format": "list"}, "'format' parameter"),
+        ({"shape": 31}, "shape=31"),
+    ],
     "Scattering1D": [
         ({"J": 0}, "'J' parameter"),
         ({"J": -2}, "'J' parameter"),
@@ -441,6 +459,8 @@ def test_given_dictionary_is_not_modified():
         (Scattering1D(J=6, average=False), 5),
         (PhaseHarmonics2D(L=4, shape=(2, 2)), 4),
         (PhaseHarmonics1D(), 2),
+        (TimeFrequencyScattering(), 3),
+        (TimeFrequencyScattering(J=4, J_fr=3, Q=1, format="joint"), 1),
     ],
     ids=repr,
 )
@@ -462,6 +482,7 @@ def test_shape_warning_when_not_square():
     "est",
     [
         Scattering1D(J=40),
+        TimeFrequencyScattering(J=40),
         Scattering2D(J=30, L=4),
         Scattering2D(J=2, L=10**6),
         Scattering2D(J=2, nonlinearity="relu", n_phases=10**5),
@@ -652,7 +673,13 @@ def test_neural_collapse_accepted_inputs(convert):
 
 
 # -- vjp / value_and_grad: the same validation as transform ---------------------------
-GRAD_NAMES = ["Scattering1D", "Scattering2D", "PhaseHarmonics1D", "PhaseHarmonics2D"]
+GRAD_NAMES = [
+    "Scattering1D",
+    "Scattering2D",
+    "PhaseHarmonics1D",
+    "PhaseHarmonics2D",
+    "TimeFrequencyScattering",
+]
 
 
 @pytest.mark.parametrize("case", list(BAD_X))

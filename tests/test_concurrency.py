@@ -14,7 +14,12 @@ from sklearn.base import clone
 from skscat.filters import clear_filter_cache
 from skscat.filters._cache import cached_bank
 from skscat.phase_harmonics import PhaseHarmonics1D, PhaseHarmonics2D
-from skscat.scattering import Scattering1D, Scattering2D, ScatteringNormalizer
+from skscat.scattering import (
+    Scattering1D,
+    Scattering2D,
+    ScatteringNormalizer,
+    TimeFrequencyScattering,
+)
 from skscat.sparse import SparseCoding
 
 N_THREADS = 6
@@ -45,6 +50,7 @@ def _estimators(backend):
             20,
         ),
         (ScatteringNormalizer(Scattering1D(J=4, Q=2, backend=backend)), 128),
+        (TimeFrequencyScattering(J=4, J_fr=1, Q=2, backend=backend, batch_size=3), 128),
     ]
 
 

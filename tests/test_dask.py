@@ -16,10 +16,12 @@ def _estimators():
     """Every batched transformer, with a small input."""
     # SparseCoding learns its dictionary at fit.
     params = dict(n_atoms=12, alpha=0.1, n_epochs=2, random_state=0, backend="numpy")
+    jtfs = dict(J=3, J_fr=1, Q=2, shape=64, backend="numpy")
     return [
         ("Scattering2D", dict(J=2, L=4, shape=(16, 16), backend="numpy"), 256),
         ("Scattering1D", dict(J=3, Q=2, shape=64, backend="numpy"), 64),
         ("PhaseHarmonics2D", dict(J=2, L=4, shape=(16, 16), backend="numpy"), 256),
+        ("TimeFrequencyScattering", jtfs, 64),
         ("SparseCoding", params, 16),
     ]
 

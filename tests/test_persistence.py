@@ -16,7 +16,12 @@ from sklearn.base import clone
 
 from skscat.filters import clear_filter_cache
 from skscat.phase_harmonics import PhaseHarmonics1D, PhaseHarmonics2D
-from skscat.scattering import Scattering1D, Scattering2D, ScatteringNormalizer
+from skscat.scattering import (
+    Scattering1D,
+    Scattering2D,
+    ScatteringNormalizer,
+    TimeFrequencyScattering,
+)
 from skscat.sparse import SparseCoding
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -37,6 +42,7 @@ ESTIMATORS = {
         32,
     ),
     "ScatteringNormalizer": (ScatteringNormalizer(Scattering1D(J=6, Q=8, backend="numpy")), 1024),
+    "TimeFrequencyScattering": (TimeFrequencyScattering(J=6, J_fr=2, Q=8, backend="numpy"), 1024),
 }
 NAMES = list(ESTIMATORS)
 # A pickle holds the parameters and the derived geometry; no filter bank.

@@ -356,3 +356,134 @@ def morlet_filter_bank_1d(
         j2=readonly(j2, np.int64),
         sigma_phi=sigma_phi,
     )
+
+
+# -- frequential filters of the joint time-frequency scattering --------------
+def frequential_padded_length(n_input_fr: int, J_fr: int, F: int, log2_stride_fr: int) -> int:
+    """Length of the zero-padded log-frequency axis of a joint time-frequency scattering.
+
+    ``n_input_fr + 8 min(F, 2**J_fr)`` rounded down to a multiple of
+    ``2**J_fr`` (Kymatio's rule, with ``n_input_fr = (J + 1) Q1``), then up to a
+    multiple of ``2**log2_stride_fr`` when the frequential stride is coarser,
+    so that every sub-sampling divides it.
+    """
+    step = 2**J_fr
+    N_fr = (n_input_fr + 8 * min(F, step)) // step * step
+    fine = 2 ** max(J_fr, log2_stride_fr)
+    return -(-N_fr // fine) * fine
+
+
+@dataclass(frozen=True)
+class FrequentialBank:
+    """Fourier-domain filters along the log-frequency axis (index ``n1``).
+
+    Attributes
+    ----------
+    N : int
+        Zero-padded length of the log-frequency axis.
+    J_fr, Q_fr, F : int
+        Largest log-frequency scale, wavelets per octave, averaging width.
+    psi : ndarray of shape (1 + 2 K, N)
+        The low-pass of width ``2**J_fr`` (spin 0), then the ``K`` Morlet
+        wavelets of spin +1 (highest ``xi`` first), then their mirror images
+        of spin -1 (centre frequency ``-xi``).
+    xi, sigma : ndarray of shape (1 + 2 K,)
+        Centre frequency (signed) and bandwidth of each filter.
+    j : ndarray of int
+        Sub-sampling index of each filter (``J_fr`` for the low-pass).
+    spin : ndarray of int
+        0, +1 or -1.
+    phi : ndarray of shape (N,)
+        Low-pass of width ``F`` that averages the moduli along log-frequency.
+    """
+
+    N: int
+    J_fr: int
+    Q_fr: int
+    F: int
+    psi: np.ndarray = field(repr=False)
+    xi: np.ndarray = field(repr=False)
+    sigma: np.ndarray = field(repr=False)
+    j: np.ndarray = field(repr=False)
+    spin: np.ndarray = field(repr=False)
+    phi: np.ndarray = field(repr=False)
+    _levels: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def phi_level(self, k: int) -> np.ndarray:
+        """``phi`` on the grid sub-sampled by ``2**k``: the *sum* of its aliases.
+
+        Kymatio's main branch periodises these filters by summing (its
+        frequential filters have always been built that way), so a path
+        sub-sampled by ``2**k`` before the average carries no ``2**-k``.
+        """
+        hit = self._levels.get(k)
+        if hit is None:
+            N = self.phi.shape[-1]
+            hit = self.phi.reshape(2**k, N // 2**k).sum(axis=0) if k else self.phi
+            hit = readonly(hit, self.phi.dtype) if isinstance(hit, np.ndarray) else hit
+            self._levels[k] = hit
+        return hit
+
+
+@cached_bank
+def frequential_filter_bank(
+    N: int, J_fr: int, Q_fr: int = 1, F: int | None = None, dtype: str = "float64"
+) -> FrequentialBank:
+    """Build (once per parameter set) the frequential filters of a joint scattering.
+
+    The wavelets are the Morlet bank of :func:`morlet_params_1d` with ``J_fr``
+    and ``Q_fr``, taken with both signs of their centre frequency (the two
+    *spins*), on a log-frequency axis of ``N`` points; the low-pass that
+    completes them has width ``2**J_fr``, the averaging one width ``F``
+    (``2**J_fr`` when None).
+
+    Parameters
+    ----------
+    N : int
+        Padded length of the log-frequency axis (any integer).
+    J_fr : int
+        Log2 of the largest log-frequency scale.
+    Q_fr : int, default=1
+        Wavelets per octave.
+    F : int or None, default=None
+        Width of the averaging low-pass, in first-order filters.
+    dtype : {"float64", "float32"}
+        Storage precision (always computed in float64).
+
+    Returns
+    -------
+    bank : FrequentialBank
+    """
+    F = 2**J_fr if F is None else int(F)
+    if np.dtype(dtype) != np.float64:
+        ref = frequential_filter_bank(N, J_fr, Q_fr, F, "float64")
+        return FrequentialBank(
+            N=N,
+            J_fr=J_fr,
+            Q_fr=Q_fr,
+            F=F,
+            psi=readonly(ref.psi, dtype),
+            xi=ref.xi,
+            sigma=ref.sigma,
+            j=ref.j,
+            spin=ref.spin,
+            phi=readonly(ref.phi, dtype),
+        )
+    xi, sigma, j = (np.asarray(v, dtype=np.float64) for v in morlet_params_1d(J_fr, Q_fr))
+    xis = np.concatenate([[0.0], xi, -xi])
+    sigmas = np.concatenate([[SIGMA0 / 2**J_fr], sigma, sigma])
+    js = np.concatenate([[J_fr], j, j]).astype(np.int64)
+    spins = np.sign(xis).astype(np.int64)
+    psi = morlet_1d(N, xis, sigmas).reshape(len(xis), N)
+    return FrequentialBank(
+        N=N,
+        J_fr=J_fr,
+        Q_fr=Q_fr,
+        F=F,
+        psi=readonly(psi, np.float64),
+        xi=readonly(xis, np.float64),
+        sigma=readonly(sigmas, np.float64),
+        j=readonly(js, np.int64),
+        spin=readonly(spins, np.int64),
+        phi=readonly(gauss_1d(N, SIGMA0 / F), np.float64),
+    )

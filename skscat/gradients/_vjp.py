@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 _HANDLERS = {
     ("skscat.scattering.scattering2d", "Scattering2D"): "skscat.gradients._scattering2d",
     ("skscat.scattering.scattering1d", "Scattering1D"): "skscat.gradients._scattering1d",
+    ("skscat.scattering.time_frequency", "TimeFrequencyScattering"): "skscat.gradients._jtfs",
     ("skscat.phase_harmonics.phase_harmonics2d", "PhaseHarmonics2D"): (
         "skscat.gradients._phase_harmonics"
     ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
 
-from .._base import refuse_strings
+from .._validation import refuse_strings
 
 
 def neural_collapse(X, y, W=None, b=None):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from numbers import Integral
 
-from .._base import infer_signal_length
+from .._shapes import infer_signal_length
 from ._banks import phase_harmonic_bank_1d
 from ._common import _families, _PhaseHarmonicsBase
 from .moments import FAMILIES, moment_table_1d

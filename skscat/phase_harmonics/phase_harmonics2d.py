@@ -7,7 +7,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._base import infer_image_shape, validate_shape_param
+from .._shapes import infer_image_shape, validate_shape_param
 from ._banks import WAVELETS_2D, phase_harmonic_bank_2d
 from ._common import _families, _PhaseHarmonicsBase
 from .moments import FAMILIES, moment_table_2d

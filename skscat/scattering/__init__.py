@@ -3,5 +3,12 @@
 from .normalize import ScatteringNormalizer, normalize_scattering
 from .scattering1d import Scattering1D
 from .scattering2d import Scattering2D
+from .time_frequency import TimeFrequencyScattering
 
-__all__ = ["Scattering1D", "Scattering2D", "ScatteringNormalizer", "normalize_scattering"]
+__all__ = [
+    "Scattering1D",
+    "Scattering2D",
+    "ScatteringNormalizer",
+    "TimeFrequencyScattering",
+    "normalize_scattering",
+]

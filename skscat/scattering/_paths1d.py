@@ -123,7 +123,9 @@ def _border(i: int, k: int) -> int:
 
 
 @memoize(256)
-def geometry_1d(N: int, J: int, T: int | None, average: bool) -> Geometry1D:
+def geometry_1d(
+    N: int, J: int, T: int | None, average: bool, log2_stride: int | None = None
+) -> Geometry1D:
     """Where the signal sits in the padded grid and which samples are output.
 
     With ``average=True`` the output is sub-sampled by ``2**floor(log2 T)`` and
@@ -143,13 +145,13 @@ def geometry_1d(N: int, J: int, T: int | None, average: bool) -> Geometry1D:
     pad_right = N_padded - N - pad_left
     if not average:
         return Geometry1D(N, N_padded, pad_left, pad_right, log2_T, 0, pad_left, N)
-    k = log2_T
+    k = log2_T if log2_stride is None else int(log2_stride)
     start, stop = _border(pad_left, k), _border(pad_left + N, k)
     if stop <= start:
         centre = pad_left + (N - 1) / 2
         start = min(int(math.floor(centre / 2**k + 0.5)), N_padded // 2**k - 1)
         stop = start + 1
-    return Geometry1D(N, N_padded, pad_left, pad_right, log2_T, k, start, stop - start)
+    return Geometry1D(N, N_padded, pad_left, pad_right, k, k, start, stop - start)
 
 
 # -- execution plan ----------------------------------------------------------

@@ -41,6 +41,8 @@ def scattering1d(
     average: bool,
     out,
     tape=None,
+    periodization: str = "mean",
+    second_order=None,
 ):
     """Scattering coefficients of a batch of signals, written into ``out``.
 
@@ -70,12 +72,28 @@ def scattering1d(
         ``(n, K1, N / 2**k1)`` for first-order group ``g`` and ``tape[(g, b)]``
         of shape ``(n, K1, K2, N / 2**(k1 + k2))`` for its second-order block
         ``b``; :mod:`skscat.gradients` back-propagates through them.
+    periodization : {"mean", "sum"}, default="mean"
+        How the filters applied to a signal sub-sampled by ``2**k`` are
+        periodised: by the mean of their ``2**k`` aliases (Kymatio 0.3, which
+        :class:`~skscat.scattering.Scattering1D` reproduces) or by their sum
+        (Kymatio's main branch after its issue 984, which the joint
+        time-frequency scattering reproduces). ``"sum"`` multiplies every
+        low-pass and second-order wavelet used at resolution ``2**k`` by ``2**k``.
+    second_order : callable or None
+        If given, called as ``second_order(group, block, W)`` with the complex
+        second-order wavelet coefficients ``W`` of each block (shape
+        ``(n, K1, K2, N / 2**(k1 + k2))``, on the padded grid) instead of
+        taking their modulus and average; ``out`` then receives orders 0 and 1
+        only, and may have ``1 + K1`` channels.
     """
     ops = backend
     n = x.shape[0]
     N = bank.N
     log2_T = geometry.log2_T
     t0, nt = geometry.t_start, geometry.n_times
+    if periodization not in ("mean", "sum"):
+        raise ValueError(f"periodization must be 'mean' or 'sum', got {periodization!r}.")
+    summed = periodization == "sum"
 
     # Every signal entering an FFT is real (the padded signal, a modulus), so
     # spectra are half spectra (rfft); the analytic wavelets need the full
@@ -85,7 +103,8 @@ def scattering1d(
         """``U * phi`` sub-sampled to the output grid, from resolution ``2**res``."""
         n_res, k = N // 2**res, 2 ** (log2_T - res)
         S = ops.irfft(ops.lowpass_hermitian(U_half, bank.phi[res], k, 1, n_res), n_res // k, 1)
-        return S[..., t0 : t0 + nt]
+        S = S[..., t0 : t0 + nt]
+        return S * 2**res if summed and res else S
 
     def wavelet_modulus(U_half, filters, res, k, key):
         """``|U * psi|`` for each filter, from resolution ``2**res``, sub-sampled by ``2**k``."""
@@ -111,7 +130,12 @@ def scattering1d(
             out[:, channels] = lowpass(U1, k1)
         for b, block in enumerate(group.blocks):
             k2 = block.k2
-            psi2 = bank.block("psi2", k1, block.n2, group.scale2)
+            psi2 = bank.block("psi2", k1, block.n2, group.scale2 * (2**k1 if summed else 1))
+            if second_order is not None:
+                n_in = N // 2**k1
+                W = ops.ifft(ops.filter_subsample_hermitian(U1, psi2, 2**k2, 1, n_in), 1)
+                second_order(group, block, W)
+                continue
             U2 = wavelet_modulus(U1, psi2, k1, k2, (g, b))  # (n, K1, K2, N / 2**(k1 + k2))
             S2 = lowpass(ops.rfft(U2, 1), k1 + k2) if average else U2[..., t0 : t0 + nt]
             out[:, block.channels] = S2.reshape((n, -1, nt))
