@@ -24,6 +24,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._threads import dask_task
 from .backends import BACKEND_NAMES, get_backend, resolve_backend_name
 
 # Working memory a batch may use when ``batch_size="auto"``.
@@ -457,7 +458,8 @@ class HarmonicTransformer(TransformerMixin, BaseEstimator):
 
 
 def _transform_block(block, estimator):
-    return estimator.transform(block)
+    with dask_task():  # dask runs one block per worker thread: no inner threads
+        return estimator.transform(block)
 
 
 def infer_image_shape(n_features: int, shape, owner: str) -> tuple[int, int]:

@@ -17,8 +17,9 @@ of :mod:`skscat.backends._numba_kernels`:
   writes the real array the following real FFT reads
   (:meth:`NumbaBackend.modulus`).
 
-``n_jobs`` sets the FFT workers and the threads of each kernel call: the batch
-axis is split into ``n_jobs`` chunks run concurrently on a shared pool of
+The thread count (``n_jobs``, or by default the cores available:
+:func:`skscat._threads.effective_n_threads`) sets the FFT workers and the
+threads of each kernel call: the batch axis is split into that many chunks run concurrently on a shared pool of
 plain threads (the kernels release the GIL). The kernels themselves are
 serial numba code (``parallel=False``, see :mod:`._numba_kernels`): numba's
 OpenMP threading layer would make every later ``fork()`` of the user's
@@ -188,8 +189,10 @@ class NumbaBackend(NumpyBackend):
     Parameters
     ----------
     n_jobs : int or None
-        Threads for FFTs and kernels (scikit-learn's convention: None is 1,
-        -1 all cores). Results do not depend on it.
+        Threads for FFTs and kernels. ``None``: the physical cores this
+        process may use, fewer under ``threadpoolctl`` limits or
+        ``OMP_NUM_THREADS``, one inside joblib or dask workers (see the
+        backends page); ``-1``: all CPUs. Results do not depend on it.
     """
 
     name = "numba"
