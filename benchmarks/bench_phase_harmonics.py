@@ -132,8 +132,7 @@ def main(argv=None):
             args.json,
             title="PhaseHarmonics2D/1D (L=4, float32, default parameters) against pywph 1.1",
             script="benchmarks/bench_phase_harmonics.py",
-            command="python benchmarks/bench_phase_harmonics.py --json "
-            "doc/benchmarks/phase_harmonics_pywph.json",
+            command=" ".join(["python", "benchmarks/bench_phase_harmonics.py", *sys.argv[1:]]),
             note=f"Same arrays in one process, median of {args.repeat} round-robin calls "
             f"after a warm-up; raw moments (normalize=None, pywph's norm=None). skscat with "
             f"default parameters (numba backend, {default_threads()} threads by the default "

@@ -86,6 +86,7 @@ def run_dtype(dtype, X64, args, ky_numpy, ky_torch):
                 return kyt(tX).reshape(n, -1).numpy()
 
         fns["kymatio.torch (CPU)"] = run_torch
+        print(f"  (kymatio.torch on {torch.get_num_threads()} thread(s))")
     fns[FLOOR], summary = fft_replay(calls)
     fns[FLOOR1], _ = fft_replay(calls, 1)
     results = race(fns, args.repeat)
@@ -98,6 +99,7 @@ def run_dtype(dtype, X64, args, ky_numpy, ky_torch):
     for name in t:
         if name.startswith("kymatio"):
             print(f"    {name} / skscat: {t[name] / t[SK]:6.2f}x")
+            print(f"    {name} / skscat, 1 thread: {t[name] / t[SK1]:6.2f}x")
     print(f"    skscat / FFT floor: {t[SK] / t[FLOOR]:6.2f}x")
     print(f"    skscat, 1 thread / FFT floor, 1 thread: {t[SK1] / t[FLOOR1]:6.2f}x")
     outs = {name: out for name, (_, _, out) in results.items() if not name.startswith("FFT")}
@@ -110,6 +112,11 @@ def run_dtype(dtype, X64, args, ky_numpy, ky_torch):
     return t
 
 
+def _torch_threads():
+    torch = sys.modules.get("torch")
+    return torch.get_num_threads() if torch is not None else "--"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-samples", type=int, default=200)
@@ -118,6 +125,12 @@ def main(argv=None):
     parser.add_argument("--Q", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-torch", action="store_true", help="skip Kymatio's torch frontend")
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        help="torch's threads (default: torch's own; on a machine shared with other "
+        "jobs, torch's OpenMP threads spin and stall, and 1 keeps its figure meaningful)",
+    )
     parser.add_argument("--float32-only", action="store_true", help="skip the float64 run")
     parser.add_argument("--json", help="write the performance page's figure there")
     args = parser.parse_args(argv)
@@ -129,6 +142,10 @@ def main(argv=None):
     )
     ky_numpy = import_kymatio("numpy")
     ky_torch = None if args.no_torch else import_kymatio("torch")
+    if ky_torch is not None and args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     X64 = np.random.default_rng(0).standard_normal((args.n_samples, args.length))
     table = {}
     for dtype in (np.float32,) if args.float32_only else (np.float32, np.float64):
@@ -153,12 +170,11 @@ def main(argv=None):
             title=f"Scattering1D(J={args.J}, Q={args.Q}), {args.n_samples} signals of "
             f"{args.length:,} samples, averaged, default parameters",
             script="benchmarks/bench_scattering1d.py",
-            command="python benchmarks/bench_scattering1d.py --json "
-            "doc/benchmarks/scattering1d_kymatio.json",
+            command=" ".join(["python", "benchmarks/bench_scattering1d.py", *sys.argv[1:]]),
             note=f"Same arrays in one process, median of {args.repeat} round-robin calls after "
             f"a warm-up. skscat with default parameters (numba backend, {default_threads()} "
             "threads by the default policy); Kymatio's numpy frontend computes in float64 "
-            "whatever the input, its torch frontend (torch's default threads) has float32 "
+            f"whatever the input, its torch frontend ({_torch_threads()} thread(s)) has float32 "
             "filters only. The *FFT floor* is scipy.fft, on the same threads, doing only the "
             "forward and inverse FFTs skscat performs on the batch.",
             cases=cases,

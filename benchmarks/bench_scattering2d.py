@@ -105,6 +105,7 @@ def run_case(n, side, J, args, ky_numpy, ky_torch):
     for name in (KY_NUMPY, KY_TORCH):
         if name in t:
             print(f"    {name} / skscat: {t[name] / t[SK]:6.2f}x")
+            print(f"    {name} / skscat, 1 thread: {t[name] / t[SK1]:6.2f}x")
     print(f"    skscat / FFT floor: {t[SK] / t[FLOOR]:6.2f}x")
     print(f"    skscat, 1 thread / FFT floor, 1 thread: {t[SK1] / t[FLOOR1]:6.2f}x")
     outs = {name: out for name, (_, _, out) in results.items() if not name.startswith("FFT")}
@@ -135,11 +136,22 @@ def filter_bank_times(side=256, J=4):
     return M, mine, theirs
 
 
+def _torch_threads():
+    torch = sys.modules.get("torch")
+    return torch.get_num_threads() if torch is not None else "--"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="a tenth of the images")
     parser.add_argument("--no-torch", action="store_true", help="skip Kymatio's torch frontend")
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        help="torch's threads (default: torch's own; on a machine shared with other "
+        "jobs, torch's OpenMP threads spin and stall, and 1 keeps its figure meaningful)",
+    )
     parser.add_argument("--cases", type=int, nargs="+", default=list(range(len(CASES))))
     parser.add_argument("--json", help="write the performance page's figure there")
     args = parser.parse_args(argv)
@@ -151,6 +163,10 @@ def main(argv=None):
     )
     ky_numpy = import_kymatio("numpy")
     ky_torch = None if args.no_torch else import_kymatio("torch")
+    if ky_torch is not None and args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     if ky_torch is not None:
         import torch
 
@@ -186,12 +202,12 @@ def main(argv=None):
             args.json,
             title="Scattering2D (L=8, float32, default parameters) against Kymatio 0.3",
             script="benchmarks/bench_scattering2d.py",
-            command="python benchmarks/bench_scattering2d.py --json "
-            "doc/benchmarks/scattering2d_kymatio.json",
+            command=" ".join(["python", "benchmarks/bench_scattering2d.py", *sys.argv[1:]]),
             note=f"Same arrays in one process, median of {args.repeat} round-robin calls "
             f"after a warm-up. skscat with default parameters (numba backend, "
             f"{default_threads()} threads by the default policy); Kymatio's numpy frontend "
-            "on SciPy's single-threaded FFTs, its torch frontend on torch's default threads. "
+            f"on SciPy's single-threaded FFTs, its torch frontend on {_torch_threads()} "
+            "thread(s). "
             "The *FFT floor* is scipy.fft, on the same threads, doing only the forward and "
             "inverse FFTs skscat performs on the batch.",
             cases=cases,
