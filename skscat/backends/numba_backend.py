@@ -19,8 +19,9 @@ of :mod:`skscat.backends._numba_kernels`:
 
 The thread count (``n_jobs``, or by default the cores available:
 :func:`skscat._threads.effective_n_threads`) sets the FFT workers and the
-threads of each kernel call: the batch axis is split into that many chunks run concurrently on a shared pool of
-plain threads (the kernels release the GIL). The kernels themselves are
+threads of each kernel call: the batch axis is split into that many chunks
+run concurrently on a shared pool of plain threads (the kernels release the
+GIL). The kernels themselves are
 serial numba code (``parallel=False``, see :mod:`._numba_kernels`): numba's
 OpenMP threading layer would make every later ``fork()`` of the user's
 process abort, and its workers busy-wait after each kernel, which on a
@@ -350,6 +351,40 @@ class NumbaBackend(NumpyBackend):
         lo, hi = _square_range(out.dtype)
         Z = _real_view(z).reshape(rows, -1)
         self._run(_kernels().modulus, (Z, lo, hi, out.reshape(rows, -1)), (0, 3), rows, Z.shape[1])
+        return out
+
+    def phase_harmonic(self, z, k: int, modulus=None):
+        """:meth:`NumpyBackend.phase_harmonic`; ``k = 2`` with ``|z|`` given is one fused pass.
+
+        That case is the phase doubling that phase-harmonic moments repeat
+        (``P <- [P]^2``); every other case is NumPy's.
+        """
+        if (
+            int(k) != 2
+            or modulus is None
+            or z.dtype.char not in "FD"
+            or modulus.dtype != z.real.dtype
+            or modulus.shape != z.shape
+            or z.ndim == 0
+        ):
+            return super().phase_harmonic(z, k, modulus)
+        zc = np.ascontiguousarray(z)
+        r = np.ascontiguousarray(modulus)
+        rows = zc.shape[0] if zc.ndim > 1 else 1
+        out = np.empty(zc.shape, dtype=zc.dtype)
+        R = r.reshape(rows, -1)
+        self._run(
+            _kernels().phase_double,
+            (
+                _real_view(zc).reshape(rows, -1),
+                R,
+                r.dtype.type(1),
+                _real_view(out).reshape(rows, -1),
+            ),
+            (0, 1, 3),
+            rows,
+            R.shape[1],
+        )
         return out
 
     def lowpass_spatial(self, x, rows, cols, ndim: int, modulus: bool = False):
