@@ -1,8 +1,8 @@
 """Shared helpers of the benchmarks: timing, reference libraries, the FFT floor.
 
-The **FFT floor** of a transform on a batch is the time :mod:`scipy.fft`, with
-every core, takes for just the forward and inverse FFTs the algorithm performs
-on that batch: the same calls (kind, shape, precision, axes), recorded while
+The **FFT floor** of a transform on a batch is the time :mod:`scipy.fft`, on
+the threads skscat uses by default, takes for just the forward and inverse FFTs
+the algorithm performs on that batch: the same calls (kind, shape, precision, axes), recorded while
 the estimator transforms the batch, replayed on fresh C-contiguous arrays
 (complex transforms in place, as the numba backend does them). Nothing else
 (filter products, moduli, low-pass, copies) is counted, so
@@ -63,14 +63,15 @@ def import_kymatio(frontend="numpy"):
         return None
 
 
-def race(fns: dict, repeat=3):
-    """Best wall and CPU time of each callable, timed round-robin.
+def race(fns: dict, repeat=5):
+    """Median wall and CPU time of each callable, timed round-robin.
 
     Every callable is called once (warm-up), then ``repeat`` rounds call each
-    in turn; the best of its ``repeat`` times is kept. Interleaving spreads
+    in turn; the median of its ``repeat`` times is kept. Interleaving spreads
     the load of other processes over all entries instead of penalising
-    whichever ran during a busy spell. Returns ``{name: (wall, cpu, out)}``
-    (``out`` from the warm-up call).
+    whichever ran during a busy spell, so the ratios of two entries are
+    robust even when the absolute times are not. Returns
+    ``{name: (wall, cpu, out)}`` (``out`` from the warm-up call).
     """
     outs = {name: fn() for name, fn in fns.items()}
     wall = {name: [] for name in fns}
@@ -81,7 +82,50 @@ def race(fns: dict, repeat=3):
             fn()
             wall[name].append(time.perf_counter() - t0)
             cpu[name].append(time.process_time() - c0)
-    return {name: (min(wall[name]), min(cpu[name]), outs[name]) for name in fns}
+    return {
+        name: (float(np.median(wall[name])), float(np.median(cpu[name])), outs[name])
+        for name in fns
+    }
+
+
+def default_threads() -> int:
+    """The threads skscat uses with ``n_jobs=None`` in this process."""
+    from skscat._threads import effective_n_threads
+
+    return effective_n_threads(None)
+
+
+def write_figure(path, *, title, script, command, note, cases, unit="seconds", log=True):
+    """Write a performance-page figure (``doc/benchmarks/NAME.json``) from one run."""
+    import datetime
+    import json
+    import platform
+
+    import scipy
+
+    versions = [f"Python {platform.python_version()}", f"NumPy {np.__version__}"]
+    versions.append(f"SciPy {scipy.__version__}")
+    for name in ("numba", "kymatio", "torch", "pywph"):
+        module = sys.modules.get(name)
+        if module is not None:
+            versions.append(f"{name} {getattr(module, '__version__', '?')}")
+    data = {
+        "title": title,
+        "script": script,
+        "command": command,
+        "machine": f"{machine()}; {', '.join(versions)}; load average "
+        f"{os.getloadavg()[0]:.1f} at the end of the run",
+        "date": datetime.date.today().isoformat(),
+        "unit": unit,
+        "lower_is_better": True,
+        "log": log,
+        "note": note,
+        "cases": cases,
+    }
+    with open(path, "w") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")
+    print(f"wrote {path}")
 
 
 def fft_replay(calls, workers=None):
@@ -90,7 +134,7 @@ def fft_replay(calls, workers=None):
     Returns ``(replay, summary)``; ``summary`` maps each call kind to
     ``(count, points)`` (``points``: transformed values, batch included).
     """
-    workers = workers or os.cpu_count() or 1
+    workers = workers or default_threads()
     rng = np.random.default_rng(0)
     jobs = []
     summary = {}
@@ -113,9 +157,13 @@ def fft_replay(calls, workers=None):
         else:
             fn = scipy.fft.fftn if name == "fft" else scipy.fft.ifftn
             inplace = a.dtype.kind == "c"
+            # In place, replays transform the same array again and again: the
+            # orthonormal scaling (same cost) keeps its values from drifting to
+            # subnormal numbers (ifft divides the norm by sqrt(n) each time),
+            # which would make the floor many times slower than the real FFTs.
             jobs.append(
                 lambda a=a, fn=fn, axes=axes, inplace=inplace: fn(
-                    a, axes=axes, workers=workers, overwrite_x=inplace
+                    a, axes=axes, workers=workers, overwrite_x=inplace, norm="ortho"
                 )
             )
         count, points = summary.get(name, (0, 0))

@@ -1,24 +1,27 @@
-"""Scattering1D: skscat against Kymatio 0.3, and against the FFTs it needs.
+"""Scattering1D with default parameters: skscat against Kymatio 0.3 and its FFT floor.
 
 Same work in one process: 200 signals of 4096 samples, J=6, Q=8, averaged
-(Kymatio's defaults), in float32 and float64. Each timing is the best of 3
-after a warm-up call (filters built, kernels compiled, FFT plans made); the
-entries are timed round-robin, so that other processes' load falls on all of
-them alike. Columns:
+(Kymatio's defaults), in float32 and float64. Each timing is the median of
+``--repeat`` calls after a warm-up call (filters built, kernels compiled, FFT
+plans made); the entries are timed round-robin, so that other processes' load
+falls on all of them alike. Columns:
 
-- skscat with ``backend="numba"`` on all cores and on one thread, and with
+- skscat as a user gets it, ``Scattering1D(J=6, Q=8)`` (numba backend, the
+  threads of the default policy), the same on one thread (``n_jobs=1``), and
   ``backend="numpy"``;
 - Kymatio 0.3's numpy frontend (single-threaded SciPy FFTs; it computes in
   float64 whatever the input) and, when torch imports, its torch frontend on
   the CPU (torch's default threads);
 - the FFT floor: :mod:`scipy.fft` doing only the forward and inverse FFTs
-  skscat's numba path performs on that batch (:mod:`_fft_floor`), on all
-  cores and on one.
+  skscat performs on that batch (:mod:`_fft_floor`), on the default threads
+  and on one.
 
 Prints the ratios ``kymatio / skscat`` (> 1: skscat is faster) and
 ``skscat / floor`` (1: nothing but FFTs), and checks that the outputs agree.
 
-Run: ``python benchmarks/bench_scattering1d.py [--n-jobs N] [--repeat R] [--no-torch]``.
+``--json PATH`` also writes the performance page's figure.
+
+Run: ``python benchmarks/bench_scattering1d.py [--repeat R] [--no-torch] [--json PATH]``.
 """
 
 from __future__ import annotations
@@ -32,9 +35,21 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _fft_floor import describe, fft_calls, fft_replay, import_kymatio, machine, race  # noqa: E402
+from _fft_floor import (  # noqa: E402
+    default_threads,
+    describe,
+    fft_calls,
+    fft_replay,
+    import_kymatio,
+    machine,
+    race,
+    write_figure,
+)
 
 from skscat.scattering import Scattering1D  # noqa: E402
+
+SK, SK1, SKNP = "skscat (defaults)", "skscat (n_jobs=1)", "skscat numpy backend"
+FLOOR, FLOOR1 = "FFT floor", "FFT floor (1 thread)"
 
 
 def _row(label, wall, cpu):
@@ -46,10 +61,10 @@ def run_dtype(dtype, X64, args, ky_numpy, ky_torch):
     n = len(X)
     print(f"\n{n} x {X.shape[1]}, J={args.J}, Q={args.Q}, {np.dtype(dtype).name}")
     fns = {}
-    for backend, n_jobs in (("numba", args.n_jobs), ("numba", 1), ("numpy", args.n_jobs)):
-        est = Scattering1D(J=args.J, Q=args.Q, backend=backend, n_jobs=n_jobs).fit(X)
-        fns[f"skscat {backend} (n_jobs={n_jobs})"] = lambda est=est: est.transform(X)
-        if backend == "numba" and n_jobs == args.n_jobs:
+    for label, kwargs in ((SK, {}), (SK1, {"n_jobs": 1}), (SKNP, {"backend": "numpy"})):
+        est = Scattering1D(J=args.J, Q=args.Q, **kwargs).fit(X)
+        fns[label] = lambda est=est: est.transform(X)
+        if label == SK:
             calls = fft_calls(est.transform, X)
     if ky_numpy is not None:
         with warnings.catch_warnings():
@@ -70,39 +85,36 @@ def run_dtype(dtype, X64, args, ky_numpy, ky_torch):
             with torch.no_grad():
                 return kyt(tX).reshape(n, -1).numpy()
 
-        fns[f"kymatio.torch, CPU ({torch.get_num_threads()} threads)"] = run_torch
-    cores = os.cpu_count() or 1
-    floor_fns = {}
-    for workers in sorted({cores, 1}, reverse=True):
-        floor_fns[f"FFT floor (scipy.fft, {workers} workers)"], summary = fft_replay(calls, workers)
-    results = race({**fns, **floor_fns}, args.repeat)
+        fns["kymatio.torch (CPU)"] = run_torch
+        print(f"  (kymatio.torch on {torch.get_num_threads()} thread(s))")
+    fns[FLOOR], summary = fft_replay(calls)
+    fns[FLOOR1], _ = fft_replay(calls, 1)
+    results = race(fns, args.repeat)
     for name, (wall, cpu, _) in results.items():
         _row(name, wall, cpu)
     print(f"    FFTs replayed: {describe(summary)}")
 
     t = {name: wall for name, (wall, _, _) in results.items()}
-    sk = t[f"skscat numba (n_jobs={args.n_jobs})"]
-    sk1 = t["skscat numba (n_jobs=1)"]
     print("  ratios:")
     for name in t:
         if name.startswith("kymatio"):
-            print(f"    {name} / skscat numba: {t[name] / sk:6.2f}x")
-    if "kymatio.numpy" in t:
-        print(f"    kymatio.numpy / skscat numba, 1 thread: {t['kymatio.numpy'] / sk1:6.2f}x")
-    print(
-        f"    skscat numba / FFT floor: {sk / t[f'FFT floor (scipy.fft, {cores} workers)']:6.2f}x"
-    )
-    print(
-        f"    skscat numba, 1 thread / FFT floor, 1 worker: "
-        f"{sk1 / t['FFT floor (scipy.fft, 1 workers)']:6.2f}x"
-    )
-    outs = {name: out for name, (_, _, out) in results.items() if name in fns}
+            print(f"    {name} / skscat: {t[name] / t[SK]:6.2f}x")
+            print(f"    {name} / skscat, 1 thread: {t[name] / t[SK1]:6.2f}x")
+    print(f"    skscat / FFT floor: {t[SK] / t[FLOOR]:6.2f}x")
+    print(f"    skscat, 1 thread / FFT floor, 1 thread: {t[SK1] / t[FLOOR1]:6.2f}x")
+    outs = {name: out for name, (_, _, out) in results.items() if not name.startswith("FFT")}
     ref = outs.get("kymatio.numpy")
     if ref is not None:
         for name, out in outs.items():
             if out is not ref:
                 err = np.abs(out - ref).max() / np.abs(ref).max()
                 print(f"    max relative difference {name} vs kymatio.numpy: {err:.1e}")
+    return t
+
+
+def _torch_threads():
+    torch = sys.modules.get("torch")
+    return torch.get_num_threads() if torch is not None else "--"
 
 
 def main(argv=None):
@@ -111,22 +123,69 @@ def main(argv=None):
     parser.add_argument("--length", type=int, default=4096)
     parser.add_argument("--J", type=int, default=6)
     parser.add_argument("--Q", type=int, default=8)
-    parser.add_argument("--n-jobs", type=int, default=-1, help="skscat threads (default: all)")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-torch", action="store_true", help="skip Kymatio's torch frontend")
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        help="torch's threads (default: torch's own; on a machine shared with other "
+        "jobs, torch's OpenMP threads spin and stall, and 1 keeps its figure meaningful)",
+    )
     parser.add_argument("--float32-only", action="store_true", help="skip the float64 run")
+    parser.add_argument("--json", help="write the performance page's figure there")
     args = parser.parse_args(argv)
 
     print(
-        f"Scattering1D benchmark; best of {args.repeat} after a warm-up; {machine()}; "
+        f"Scattering1D benchmark, default parameters; median of {args.repeat} after a "
+        f"warm-up; {machine()}; skscat's default threads: {default_threads()}; "
         f"load average {os.getloadavg()[0]:.1f} at start"
     )
     ky_numpy = import_kymatio("numpy")
     ky_torch = None if args.no_torch else import_kymatio("torch")
+    if ky_torch is not None and args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     X64 = np.random.default_rng(0).standard_normal((args.n_samples, args.length))
+    table = {}
     for dtype in (np.float32,) if args.float32_only else (np.float32, np.float64):
-        run_dtype(dtype, X64, args, ky_numpy, ky_torch)
+        table[np.dtype(dtype).name] = run_dtype(dtype, X64, args, ky_numpy, ky_torch)
+    print("\nsummary (median seconds; ratios > 1: skscat faster; floor ratio 1: only FFTs)")
+    for case, t in table.items():
+        ratios = ", ".join(
+            f"{name} / skscat {t[name] / t[SK]:.2f}x" for name in t if name.startswith("kymatio")
+        )
+        print(f"  {case}: skscat {t[SK]:.3f} s; {ratios}; skscat / floor {t[SK] / t[FLOOR]:.2f}x")
     print(f"\nload average {os.getloadavg()[0]:.1f} at end")
+    if args.json:
+        names = {SK: "skscat (defaults)", SKNP: "skscat numpy backend", FLOOR: "FFT floor"}
+        cases = {}
+        for case, t in table.items():
+            row = {names[SK]: t[SK], names[SKNP]: t[SKNP]}
+            row.update({_KY_LABELS[k]: v for k, v in t.items() if k.startswith("kymatio")})
+            row[names[FLOOR]] = t[FLOOR]
+            cases[case] = {k: round(v, 4) for k, v in row.items()}
+        write_figure(
+            args.json,
+            title=f"Scattering1D(J={args.J}, Q={args.Q}), {args.n_samples} signals of "
+            f"{args.length:,} samples, averaged, default parameters",
+            script="benchmarks/bench_scattering1d.py",
+            command=" ".join(["python", "benchmarks/bench_scattering1d.py", *sys.argv[1:]]),
+            note=f"Same arrays in one process, median of {args.repeat} round-robin calls after "
+            f"a warm-up. skscat with default parameters (numba backend, {default_threads()} "
+            "threads by the default policy); Kymatio's numpy frontend computes in float64 "
+            f"whatever the input, its torch frontend ({_torch_threads()} thread(s)) has float32 "
+            "filters only. The *FFT floor* is scipy.fft, on the same threads, doing only the "
+            "forward and inverse FFTs skscat performs on the batch.",
+            cases=cases,
+            log=False,
+        )
+
+
+_KY_LABELS = {
+    "kymatio.numpy": "Kymatio numpy",
+    "kymatio.torch (CPU)": "Kymatio torch (CPU)",
+}
 
 
 if __name__ == "__main__":

@@ -1,27 +1,29 @@
-"""Scattering2D: skscat against Kymatio 0.3, and against the FFTs it needs.
+"""Scattering2D with default parameters: skscat against Kymatio 0.3 and its FFT floor.
 
-Same work in one process, float32: 1000 images of 28x28 (J=2, L=8) and 500
-images of 32x32 (J=3, L=8). Each timing is the best of 3 after a warm-up call
-(filters built, kernels compiled, FFT plans made); the entries are timed
-round-robin (one call of each per round), so that other processes' load falls
-on all of them alike. Columns:
+Same work in one process, float32, L=8 and every other parameter at its
+default: 1000 images of 28x28 (J=2), 500 of 32x32 (J=3), 32 of 256x256 (J=4)
+and 8 of 512x512 (J=5). Each timing is the median of ``--repeat`` calls after
+a warm-up call (filters built, kernels compiled, FFT plans made); the entries
+are timed round-robin (one call of each per round), so that other processes'
+load falls on all of them alike and their ratios stay meaningful on a busy
+machine. Columns:
 
-- skscat with ``backend="numba"`` (all cores, and one thread) and
-  ``backend="numpy"`` (``n_jobs=-1``: all cores);
+- skscat as a user gets it, ``Scattering2D(J=J, L=8, shape=...)``: the numba
+  backend on the threads of the default policy (``n_jobs=None``), and the
+  same on one thread (``n_jobs=1``);
 - Kymatio 0.3's numpy frontend (single-threaded SciPy FFTs) and, when torch
   imports, its torch frontend on the CPU (torch's default threads);
-- the FFT floor: :mod:`scipy.fft` on all cores (and on one) doing only the
-  forward and inverse FFTs skscat's numba path performs on that batch
-  (:mod:`_fft_floor`); and, for reference, the FFTs of the all-Fourier
-  cascade (every low-pass by FFT, as Kymatio does: skscat takes the last
-  order's low-pass in space instead, which removes a forward and an inverse
-  FFT per last-order map).
+- the FFT floor: :mod:`scipy.fft` doing only the forward and inverse FFTs
+  skscat performs on that batch (:mod:`_fft_floor`), on the default threads
+  and on one.
 
 Ratios ``kymatio / skscat`` (> 1: skscat is faster) and ``skscat / floor``
-(1: nothing but FFTs). Also prints the relative difference of the outputs and
-the time to build a 256x256, J=4, L=8 filter bank from scratch.
+(1: nothing but FFTs), the relative difference of the outputs, and the time
+to build a 256x256, J=4, L=8 filter bank from scratch against Kymatio's.
+``--json PATH`` also writes the performance page's figure.
 
-Run: ``python benchmarks/bench_scattering2d.py [--n-jobs N] [--repeat R] [--quick]``.
+Run: ``python benchmarks/bench_scattering2d.py [--repeat R] [--quick] [--no-torch]
+[--cases 0 1 ...] [--json doc/benchmarks/scattering2d_kymatio.json]``.
 """
 
 from __future__ import annotations
@@ -36,37 +38,49 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _fft_floor import describe, fft_calls, fft_replay, import_kymatio, machine, race  # noqa: E402
+from _fft_floor import (  # noqa: E402
+    default_threads,
+    describe,
+    fft_calls,
+    fft_replay,
+    import_kymatio,
+    machine,
+    race,
+    write_figure,
+)
 
 from skscat import Scattering2D  # noqa: E402
 from skscat.filters._cache import clear_filter_cache  # noqa: E402
 from skscat.filters.morlet2d import morlet_filter_bank_2d  # noqa: E402
 from skscat.scattering.scattering2d import padded_size  # noqa: E402
 
-CASES = [(1000, 28, 2), (500, 32, 3)]  # (n_samples, side, J); L = 8
+CASES = [(1000, 28, 2), (500, 32, 3), (32, 256, 4), (8, 512, 5)]  # (n_samples, side, J)
+L = 8
+
+SK, SK1 = "skscat (defaults)", "skscat (n_jobs=1)"
+FLOOR, FLOOR1 = "FFT floor", "FFT floor (1 thread)"
+KY_NUMPY, KY_TORCH = "kymatio.numpy", "kymatio.torch (CPU)"
 
 
-def _row(label, wall, cpu, extra=""):
-    print(f"  {label:<34s} {wall:8.3f} s   (CPU {cpu:7.3f} s){extra}")
+def _row(label, wall, cpu):
+    print(f"  {label:<28s} {wall:8.3f} s   (CPU {cpu:7.3f} s)")
 
 
-def run_case(n, side, J, L, args, ky_numpy, ky_torch):
+def run_case(n, side, J, args, ky_numpy, ky_torch):
+    """Times (median seconds) of every entry on one case, and its printed ratios."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n, side * side)).astype(np.float32)
     images = X.reshape(n, side, side)
     print(f"\n{n} x {side}x{side}, J={J}, L={L}, float32")
-    fns = {}
-    for backend, n_jobs in (("numba", args.n_jobs), ("numba", 1), ("numpy", args.n_jobs)):
-        est = Scattering2D(J=J, L=L, shape=(side, side), backend=backend, n_jobs=n_jobs).fit(X)
-        fns[f"skscat {backend} (n_jobs={n_jobs})"] = lambda est=est: est.transform(X)
-        if backend == "numba" and n_jobs == args.n_jobs:
-            calls = fft_calls(est.transform, X)
-            calls_fourier = fft_calls(est.transform, X, fourier_lowpass=True)
+    est = Scattering2D(J=J, L=L, shape=(side, side)).fit(X)
+    est1 = Scattering2D(J=J, L=L, shape=(side, side), n_jobs=1).fit(X)
+    fns = {SK: lambda: est.transform(X), SK1: lambda: est1.transform(X)}
+    calls = fft_calls(est.transform, X)
     if ky_numpy is not None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ky = ky_numpy.Scattering2D(J=J, shape=(side, side), L=L)
-        fns["kymatio.numpy"] = lambda ky=ky: ky(images).reshape(n, -1)
+        fns[KY_NUMPY] = lambda: ky(images).reshape(n, -1)
     if ky_torch is not None:
         import torch
 
@@ -79,74 +93,125 @@ def run_case(n, side, J, L, args, ky_numpy, ky_torch):
             with torch.no_grad():
                 return kyt(timages).numpy().reshape(n, -1)
 
-        fns[f"kymatio.torch, CPU ({torch.get_num_threads()} threads)"] = run_torch
-    cores = os.cpu_count() or 1
-    floor_fns = {}
-    for workers in sorted({cores, 1}, reverse=True):
-        floor_fns[f"FFT floor (scipy.fft, {workers} workers)"], summary = fft_replay(calls, workers)
-    floor_fns["FFTs of the all-Fourier cascade"], summary_fourier = fft_replay(calls_fourier)
-    results = race({**fns, **floor_fns}, args.repeat)
+        fns[KY_TORCH] = run_torch
+    fns[FLOOR], summary = fft_replay(calls)
+    fns[FLOOR1], _ = fft_replay(calls, 1)
+    results = race(fns, args.repeat)
     for name, (wall, cpu, _) in results.items():
         _row(name, wall, cpu)
-        if name == "FFTs of the all-Fourier cascade":
-            print(f"    (every low-pass by FFT, as Kymatio does: {describe(summary_fourier)})")
-        elif name.startswith("FFT floor") and name.endswith(" 1 workers)"):
-            print(f"    FFTs replayed: {describe(summary)}")
-
+    print(f"    FFTs replayed: {describe(summary)}")
     t = {name: wall for name, (wall, _, _) in results.items()}
-    sk = t[f"skscat numba (n_jobs={args.n_jobs})"]
-    sk1 = t["skscat numba (n_jobs=1)"]
-    floor = t[f"FFT floor (scipy.fft, {cores} workers)"]
-    floor1 = t["FFT floor (scipy.fft, 1 workers)"]
     print("  ratios:")
-    for name in t:
-        if name.startswith("kymatio"):
-            print(f"    {name} / skscat numba: {t[name] / sk:6.2f}x")
-    if "kymatio.numpy" in t:
-        print(f"    kymatio.numpy / skscat numba, 1 thread: {t['kymatio.numpy'] / sk1:6.2f}x")
-        numpy_sk = t[f"skscat numpy (n_jobs={args.n_jobs})"]
-        print(f"    kymatio.numpy / skscat numpy: {t['kymatio.numpy'] / numpy_sk:6.2f}x")
-    print(f"    skscat numba / FFT floor: {sk / floor:6.2f}x")
-    print(f"    skscat numba, 1 thread / FFT floor, 1 worker: {sk1 / floor1:6.2f}x")
-    fourier = t["FFTs of the all-Fourier cascade"]
-    print(f"    skscat numba / FFTs of the all-Fourier cascade: {sk / fourier:6.2f}x")
-    outs = {name: out for name, (_, _, out) in results.items() if name in fns}
-    ref = outs.get("kymatio.numpy", outs[f"skscat numpy (n_jobs={args.n_jobs})"])
+    for name in (KY_NUMPY, KY_TORCH):
+        if name in t:
+            print(f"    {name} / skscat: {t[name] / t[SK]:6.2f}x")
+            print(f"    {name} / skscat, 1 thread: {t[name] / t[SK1]:6.2f}x")
+    print(f"    skscat / FFT floor: {t[SK] / t[FLOOR]:6.2f}x")
+    print(f"    skscat, 1 thread / FFT floor, 1 thread: {t[SK1] / t[FLOOR1]:6.2f}x")
+    outs = {name: out for name, (_, _, out) in results.items() if not name.startswith("FFT")}
+    ref = outs.get(KY_NUMPY, outs[SK])
     for name, out in outs.items():
         if out is not ref:
             err = np.abs(out - ref).max() / np.abs(ref).max()
-            print(f"    max relative difference {name} vs reference: {err:.1e}")
+            print(f"    max relative difference {name} vs {KY_NUMPY}: {err:.1e}")
+    return t
 
 
-def filter_bank_time(side=256, J=4, L=8):
+def filter_bank_times(side=256, J=4):
+    """Seconds to build the bank from scratch: skscat's, and Kymatio's (or None)."""
     M = padded_size(side, J)
     clear_filter_cache()
     t0 = time.perf_counter()
     morlet_filter_bank_2d(M, M, J, L, "float32")
-    return M, time.perf_counter() - t0
+    mine = time.perf_counter() - t0
+    theirs = None
+    try:
+        from kymatio.scattering2d.filter_bank import filter_bank
+
+        t0 = time.perf_counter()
+        filter_bank(M, M, J, L=L)
+        theirs = time.perf_counter() - t0
+    except ImportError:
+        pass
+    return M, mine, theirs
+
+
+def _torch_threads():
+    torch = sys.modules.get("torch")
+    return torch.get_num_threads() if torch is not None else "--"
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-jobs", type=int, default=-1, help="skscat threads (default: all)")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="a tenth of the images")
     parser.add_argument("--no-torch", action="store_true", help="skip Kymatio's torch frontend")
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        help="torch's threads (default: torch's own; on a machine shared with other "
+        "jobs, torch's OpenMP threads spin and stall, and 1 keeps its figure meaningful)",
+    )
+    parser.add_argument("--cases", type=int, nargs="+", default=list(range(len(CASES))))
+    parser.add_argument("--json", help="write the performance page's figure there")
     args = parser.parse_args(argv)
 
     print(
-        f"Scattering2D benchmark; best of {args.repeat} after a warm-up; {machine()}; "
+        f"Scattering2D benchmark, default parameters; median of {args.repeat} after a "
+        f"warm-up; {machine()}; skscat's default threads: {default_threads()}; "
         f"load average {os.getloadavg()[0]:.1f} at start"
     )
     ky_numpy = import_kymatio("numpy")
     ky_torch = None if args.no_torch else import_kymatio("torch")
-    for n, side, J in CASES:
+    if ky_torch is not None and args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
+    if ky_torch is not None:
+        import torch
+
+        print(f"kymatio.torch runs on torch's {torch.get_num_threads()} threads")
+    table = {}
+    for i in args.cases:
+        n, side, J = CASES[i]
         if args.quick:
-            n //= 10
-        run_case(n, side, J, 8, args, ky_numpy, ky_torch)
-    M, seconds = filter_bank_time()
-    print(f"\nfilter bank for 256x256 images (padded {M}x{M}), J=4, L=8, built in {seconds:.3f} s")
+            n = max(1, n // 10)
+        table[f"{n:,} x {side}x{side}, J={J}"] = run_case(n, side, J, args, ky_numpy, ky_torch)
+    print("\nsummary (median seconds; ratios > 1: skscat faster; floor ratio 1: only FFTs)")
+    print(f"  {'case':<24s} {'skscat':>8s} {'ky.numpy/':>10s} {'ky.torch/':>10s} {'/floor':>7s}")
+    for case, t in table.items():
+        ratios = [
+            f"{t[k] / t[SK]:9.2f}x" if k in t else f"{'--':>10s}" for k in (KY_NUMPY, KY_TORCH)
+        ]
+        print(f"  {case:<24s} {t[SK]:8.3f} {' '.join(ratios)} {t[SK] / t[FLOOR]:6.2f}x")
+    M, mine, theirs = filter_bank_times()
+    line = f"\nfilter bank for 256x256 images (padded {M}x{M}), J=4, L=8: {mine:.3f} s"
+    if theirs is not None:
+        line += f"; Kymatio's {theirs:.2f} s ({theirs / mine:.0f}x)"
+    print(line)
     print(f"load average {os.getloadavg()[0]:.1f} at end")
+    if args.json:
+        names = {
+            SK: "skscat (defaults)",
+            KY_NUMPY: "Kymatio numpy",
+            KY_TORCH: "Kymatio torch (CPU)",
+            FLOOR: "FFT floor",
+        }
+        cases = {c: {names[k]: round(t[k], 4) for k in names if k in t} for c, t in table.items()}
+        write_figure(
+            args.json,
+            title="Scattering2D (L=8, float32, default parameters) against Kymatio 0.3",
+            script="benchmarks/bench_scattering2d.py",
+            command=" ".join(["python", "benchmarks/bench_scattering2d.py", *sys.argv[1:]]),
+            note=f"Same arrays in one process, median of {args.repeat} round-robin calls "
+            f"after a warm-up. skscat with default parameters (numba backend, "
+            f"{default_threads()} threads by the default policy); Kymatio's numpy frontend "
+            f"on SciPy's single-threaded FFTs, its torch frontend on {_torch_threads()} "
+            "thread(s). "
+            "The *FFT floor* is scipy.fft, on the same threads, doing only the forward and "
+            "inverse FFTs skscat performs on the batch.",
+            cases=cases,
+        )
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._blas import blas_threads
 from ._memory import available_memory_bytes, format_bytes
 from ._shapes import ShapeWarning, infer_image_shape, infer_signal_length, validate_shape_param
+from ._threads import dask_task
 from ._validation import float_dtype, refuse_strings, string_dtype_in
 from .backends import BACKEND_NAMES, get_backend, resolve_backend_name
 
@@ -354,7 +355,8 @@ class HarmonicTransformer(BatchedTransformer):
 
 
 def _transform_block(block, estimator):
-    return estimator.transform(block)
+    with dask_task():  # dask runs one block per worker thread: no inner threads
+        return estimator.transform(block)
 
 
 __all__ = [

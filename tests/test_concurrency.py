@@ -283,7 +283,7 @@ def test_interleaved_gradients_leave_blas_threads_as_they_were(monkeypatch, fake
 
     rng = np.random.default_rng(1)
     X = rng.standard_normal((2, 64))
-    est = PhaseHarmonics2D(J=2, L=2, backend="numpy").fit(X)
+    est = PhaseHarmonics2D(J=2, L=2, backend="numpy", n_jobs=1).fit(X)
     G = np.ones((2, est.n_features_out_))
     _interleaved(
         monkeypatch, _phase_harmonics, "_backward", lambda: vjp(est, X, G), lambda: vjp(est, X, G)

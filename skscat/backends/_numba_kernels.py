@@ -21,6 +21,8 @@ The fusions, and what they replace in :class:`~skscat.backends.numpy_backend.Num
 - :func:`lowpass_fold_hermitian` -- product with a real, symmetric low-pass
   and periodisation, half spectrum in, half spectrum out (for ``irfft``).
 - :func:`modulus` -- complex to real modulus.
+- :func:`phase_double` -- the phase harmonic ``[z]^2 = z^2 / |z|`` given
+  ``|z|`` (phase harmonics' repeated phase doubling), in one pass.
 - :func:`lowpass_spatial` -- the modulus fused with the low-pass that follows
   it, applied in space as two small matrices (``rows @ |z| @ cols.T``; the
   separable low-pass, periodisation and crop in one linear map per axis).
@@ -459,4 +461,29 @@ def lowpass_spatial(Z, complex_input, M, N, rows, colsT, lo, hi, lanes, out):
                 o[i] = S[i * lanes + lane]
 
 
-KERNELS = (filter_fold, lowpass_fold_hermitian, modulus, lowpass_spatial)
+@njit(**_JIT)
+def phase_double(Z, R, one, out):
+    """``out = Z * Z / R`` (0 where ``R`` is 0): the phase harmonic ``[z]^2`` given ``|z|``.
+
+    ``Z`` and ``out`` are interleaved complex rows (B, 2 S), ``R`` the moduli
+    (B, S), ``one`` is 1 in their precision. The operations and their order
+    are those of :meth:`~skscat.backends.numpy_backend.NumpyBackend.phase_harmonic`
+    (complex square, then the product with ``1 / |z|``), in one pass instead of
+    a temporary array per step.
+    """
+    B = Z.shape[0]
+    S = R.shape[1]
+    zero = one - one
+    for b in prange(B):
+        z = Z[b]
+        r = R[b]
+        o = out[b]
+        for i in range(S):
+            re = z[2 * i]
+            im = z[2 * i + 1]
+            inv = one / r[i] if r[i] > zero else zero
+            o[2 * i] = (re * re - im * im) * inv
+            o[2 * i + 1] = (re * im + im * re) * inv
+
+
+KERNELS = (filter_fold, lowpass_fold_hermitian, modulus, lowpass_spatial, phase_double)

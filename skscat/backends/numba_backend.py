@@ -2,7 +2,7 @@
 
 FFTs go through :mod:`scipy.fft` (batched over samples and paths, ``workers``
 from ``n_jobs``), in the input's precision: float32 input stays float32 /
-complex64 end to end. The element-wise work runs in the parallel numba kernels
+complex64 end to end. The element-wise work runs in the numba kernels
 of :mod:`skscat.backends._numba_kernels`:
 
 - the filter product is fused with the Fourier periodisation (one pass over
@@ -17,14 +17,13 @@ of :mod:`skscat.backends._numba_kernels`:
   writes the real array the following real FFT reads
   (:meth:`NumbaBackend.modulus`).
 
-``n_jobs`` sets the FFT workers and the threads of each kernel call: the batch
-axis is split into ``n_jobs`` chunks run concurrently on a shared pool of
-plain threads (the kernels release the GIL). The kernels themselves are
-serial numba code (``parallel=False``, see :mod:`._numba_kernels`): numba's
-OpenMP threading layer would make every later ``fork()`` of the user's
-process abort, and its workers busy-wait after each kernel, which on a
-machine with few cores starves the SciPy FFT threads that run next (measured:
-the cascade's inverse FFTs stopped scaling with ``workers``). Every kernel
+The thread count (``n_jobs``, or by default the cores available:
+:func:`skscat._threads.effective_n_threads`) sets the FFT workers and the
+threads of each kernel call: the batch axis is split into that many chunks
+run concurrently on a shared pool of plain threads (the kernels release the
+GIL). The kernels themselves are serial numba code (``parallel=False``):
+numba's OpenMP layer would make a later ``fork()`` abort, and its
+busy-waiting workers starve the SciPy FFT threads that run next. Every kernel
 gives each output element one fixed summation order, so results do not depend
 on ``n_jobs``.
 """
@@ -34,11 +33,11 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections import OrderedDict
 
 import numpy as np
 import scipy.fft
 
+from ..filters._cache import BuildOnceCache
 from .numpy_backend import NumpyBackend
 
 
@@ -121,8 +120,8 @@ def _pool():
         return _pool_executor
 
 
-_doubled_cache: OrderedDict = OrderedDict()
-_doubled_lock = threading.Lock()
+# Keyed by the bank array's identity; each entry keeps its array alive, so the id is not reused.
+_doubled_cache = BuildOnceCache(256)
 
 
 def _doubled(filters, dtype, ndim, scale=1.0):
@@ -146,12 +145,19 @@ def _doubled(filters, dtype, ndim, scale=1.0):
     keeps the array alive, so the identity is not reused).
     """
     dtype = np.dtype(dtype)
+    if not (isinstance(filters, np.ndarray) and not filters.flags.writeable):
+        return _prepare_doubled(filters, dtype, ndim, scale)
+    # only read-only arrays (filter banks) are cached: their values cannot change
     key = (id(filters), filters.shape, dtype.str, ndim, scale)
-    with _doubled_lock:
-        hit = _doubled_cache.get(key)
-        if hit is not None and hit[0] is filters:
-            _doubled_cache.move_to_end(key)
-            return hit[1]
+    held, value = _doubled_cache.get(
+        key, lambda: (filters, _prepare_doubled(filters, dtype, ndim, scale))
+    )
+    if held is filters:
+        return value
+    return _prepare_doubled(filters, dtype, ndim, scale)
+
+
+def _prepare_doubled(filters, dtype, ndim, scale):
     kern = _kernels()
     real = np.asarray(filters, dtype=dtype)
     doubled = kern.double_filters(real)
@@ -166,15 +172,7 @@ def _doubled(filters, dtype, ndim, scale=1.0):
     nh = stack.shape[-1] // 2 + 1
     above = np.clip(seg[..., 1], nh, None) - np.clip(seg[..., 0], nh, None)
     above += np.clip(seg[..., 3], nh, None) - np.clip(seg[..., 2], nh, None)
-    mirrored = int(above.sum())
-    value = (doubled, seg, density, mirrored)
-    if isinstance(filters, np.ndarray) and not filters.flags.writeable:
-        # only read-only arrays (filter banks) are cached: their values cannot change
-        with _doubled_lock:
-            _doubled_cache[key] = (filters, value)
-            while len(_doubled_cache) > 256:
-                _doubled_cache.popitem(last=False)
-    return value
+    return doubled, seg, density, int(above.sum())
 
 
 def _real_view(z):
@@ -188,8 +186,10 @@ class NumbaBackend(NumpyBackend):
     Parameters
     ----------
     n_jobs : int or None
-        Threads for FFTs and kernels (scikit-learn's convention: None is 1,
-        -1 all cores). Results do not depend on it.
+        Threads for FFTs and kernels. ``None``: the physical cores this
+        process may use, fewer under ``threadpoolctl`` limits or
+        ``OMP_NUM_THREADS``, one inside joblib or dask workers (see the
+        backends page); ``-1``: all CPUs. Results do not depend on it.
     """
 
     name = "numba"
@@ -347,6 +347,40 @@ class NumbaBackend(NumpyBackend):
         lo, hi = _square_range(out.dtype)
         Z = _real_view(z).reshape(rows, -1)
         self._run(_kernels().modulus, (Z, lo, hi, out.reshape(rows, -1)), (0, 3), rows, Z.shape[1])
+        return out
+
+    def phase_harmonic(self, z, k: int, modulus=None):
+        """:meth:`NumpyBackend.phase_harmonic`; ``k = 2`` with ``|z|`` given is one fused pass.
+
+        That case is the phase doubling that phase-harmonic moments repeat
+        (``P <- [P]^2``); every other case is NumPy's.
+        """
+        if (
+            int(k) != 2
+            or modulus is None
+            or z.dtype.char not in "FD"
+            or modulus.dtype != z.real.dtype
+            or modulus.shape != z.shape
+            or z.ndim == 0
+        ):
+            return super().phase_harmonic(z, k, modulus)
+        zc = np.ascontiguousarray(z)
+        r = np.ascontiguousarray(modulus)
+        rows = zc.shape[0] if zc.ndim > 1 else 1
+        out = np.empty(zc.shape, dtype=zc.dtype)
+        R = r.reshape(rows, -1)
+        self._run(
+            _kernels().phase_double,
+            (
+                _real_view(zc).reshape(rows, -1),
+                R,
+                r.dtype.type(1),
+                _real_view(out).reshape(rows, -1),
+            ),
+            (0, 1, 3),
+            rows,
+            R.shape[1],
+        )
         return out
 
     def lowpass_spatial(self, x, rows, cols, ndim: int, modulus: bool = False):

@@ -7,19 +7,16 @@ images) and broadcasts over the leading (batch, path) axes.
 from __future__ import annotations
 
 import itertools
-import os
 
 import numpy as np
 import scipy.fft
 
+from .._threads import effective_n_threads
+
 
 def _resolve_workers(n_jobs: int | None) -> int:
-    """scikit-learn's convention: None means 1, -1 all cores, -2 all but one."""
-    if n_jobs is None:
-        return 1
-    if n_jobs < 0:
-        return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
-    return max(1, int(n_jobs))
+    """Threads for FFTs and kernels: :func:`skscat._threads.effective_n_threads`."""
+    return effective_n_threads(n_jobs)
 
 
 class NumpyBackend:

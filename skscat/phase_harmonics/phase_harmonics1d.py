@@ -55,7 +55,10 @@ class PhaseHarmonics1D(_PhaseHarmonicsBase):
     batch_size : int or "auto", default="auto"
         Signals transformed at a time.
     n_jobs : int or None, default=None
-        Threads for FFTs and kernels. Results do not depend on it.
+        Threads for FFTs and kernels. ``None``: the physical cores this
+        process may use, fewer under ``threadpoolctl`` limits or
+        ``OMP_NUM_THREADS``, one inside joblib or dask workers (see the
+        backends page); ``-1``: all CPUs. Results do not depend on it.
     verbose : bool or int, default=False
         Show a progress bar over batches.
 

@@ -114,9 +114,10 @@ class SparseCoding(BatchedTransformer):
         working memory), and, when an int, the mini-batch size of dictionary
         learning (``"auto"``: 256).
     n_jobs : int or None, default=None
-        Threads that code chunks of rows in parallel on the CPU (``None``: 1,
-        ``-1``: all cores); BLAS runs single-threaded inside them. Each row's
-        code depends on that row only, so results do not depend on it.
+        Threads that code chunks of rows in parallel on the CPU (``None``:
+        the cores available, as for the transforms; ``-1``: all CPUs); BLAS
+        runs single-threaded inside them. Each row's code depends on that row
+        only, so results do not depend on it.
     verbose : bool or int, default=False
         Show progress over batches and epochs.
 

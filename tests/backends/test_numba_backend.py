@@ -493,3 +493,37 @@ def test_accumulate_py_func(rng, half):
             if y % Nk < qmax:
                 want[y % Nk] += full[row, y] * f[y]
         np.testing.assert_allclose(d, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_phase_harmonic_matches_numpy(rng, dtype, n_jobs):
+    ref, ops = NumpyBackend(), NumbaBackend(n_jobs=n_jobs)
+    shape = (70, 3, 5, 6)
+    z = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(
+        np.result_type(dtype, np.complex64)
+    )
+    z[0, 0, :2] = 0  # [0]^2 = 0
+    z[1, 1, 0, 0] = 1e-30 + 0j  # tiny, not zero
+    r = np.abs(z)
+    tol = TOL[dtype]
+    for zz, rr in ((z, r), (z[:, 1:], r[:, 1:])):  # contiguous, and a slice of a batch
+        got = ops.phase_harmonic(zz, 2, modulus=rr)
+        want = ref.phase_harmonic(zz, 2, modulus=rr)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert relative_error(got, want) <= tol
+        assert np.all(got[np.asarray(rr) == 0] == 0)
+        np.testing.assert_allclose(np.abs(got), rr, rtol=10 * tol, atol=tol * rr.max())
+    # other orders, and without the modulus: the numpy backend's own code
+    for k in (0, 1, 3):
+        assert relative_error(ops.phase_harmonic(z, k, modulus=r), ref.phase_harmonic(z, k)) == 0
+    assert relative_error(ops.phase_harmonic(z, 2), ref.phase_harmonic(z, 2)) == 0
+
+
+def test_phase_double_py_func_matches_numpy(rng):
+    z = (rng.standard_normal((4, 7)) + 1j * rng.standard_normal((4, 7))).astype(np.complex128)
+    z[2, 3] = 0
+    r = np.abs(z)
+    out = np.empty_like(z)
+    K.phase_double.py_func(z.view(np.float64), r, 1.0, out.view(np.float64))
+    np.testing.assert_allclose(out, NumpyBackend().phase_harmonic(z, 2, modulus=r), rtol=1e-15)
