@@ -10,6 +10,7 @@ from ._base import ShapeWarning
 from .gradients import synthesize, value_and_grad, vjp
 from .phase_harmonics import PhaseHarmonics1D, PhaseHarmonics2D
 from .scattering import Scattering1D, Scattering2D, ScatteringNormalizer
+from .scattering.roto_translation2d import RotoTranslationScattering2D
 from .sparse import SparseCoding
 
 __version__ = "0.1.0"
@@ -17,6 +18,7 @@ __version__ = "0.1.0"
 __all__ = [
     "PhaseHarmonics1D",
     "PhaseHarmonics2D",
+    "RotoTranslationScattering2D",
     "Scattering1D",
     "Scattering2D",
     "ScatteringNormalizer",
