@@ -19,6 +19,7 @@ from skscat.gradients import synthesize
 from skscat.metrics import neural_collapse
 from skscat.phase_harmonics import PhaseHarmonics1D, PhaseHarmonics2D
 from skscat.scattering import Scattering1D, Scattering2D, ScatteringNormalizer
+from skscat.scattering.roto_translation2d import RotoTranslationScattering2D
 from skscat.sparse import SparseCoding
 
 pd = pytest.importorskip("pandas")
@@ -27,6 +28,10 @@ pd = pytest.importorskip("pandas")
 ESTIMATORS = {
     "Scattering1D": (Scattering1D(J=3, backend="numpy"), 32),
     "Scattering2D": (Scattering2D(J=2, L=4, shape=(8, 8), backend="numpy"), 64),
+    "RotoTranslationScattering2D": (
+        RotoTranslationScattering2D(J=2, L=4, shape=(8, 8), backend="numpy"),
+        64,
+    ),
     "PhaseHarmonics1D": (PhaseHarmonics1D(J=3, backend="numpy"), 32),
     "PhaseHarmonics2D": (PhaseHarmonics2D(J=2, L=4, shape=(8, 8), backend="numpy"), 64),
     "SparseCoding": (
@@ -305,6 +310,15 @@ BAD_PARAMS = {
         ({"shape": (8.0, 8.0)}, "shape must be"),
         ({"shape": "8x8"}, "'shape' parameter"),
     ],
+    "RotoTranslationScattering2D": [
+        ({"J": 0}, "'J' parameter"),
+        ({"L": 0}, "'L' parameter"),
+        ({"max_order": 3}, "'max_order' parameter"),
+        ({"angle_window": 0}, "'angle_window' parameter"),
+        ({"angle_window": 3}, "angle_window=3 does not divide L=4"),
+        ({"shape": (4, 4)}, r"shape=\(4, 4\).*n_features"),
+        ({"shape": (8, -8)}, "shape must be"),
+    ],
     "PhaseHarmonics1D": [
         ({"J": 0}, "'J' parameter"),
         ({"J": -1}, "'J' parameter"),
@@ -409,6 +423,9 @@ def test_given_dictionary_is_not_modified():
         (Scattering1D(J=4), 1),
         (Scattering1D(J=6, average=False), 5),
         (PhaseHarmonics2D(L=4, shape=(2, 2)), 4),
+        (RotoTranslationScattering2D(J=3, L=4, shape=(4, 4)), 16),
+        (RotoTranslationScattering2D(J=2, L=4, shape=(1, 1), average=True), 1),
+        (RotoTranslationScattering2D(J=3, L=4, shape=(1, 20)), 20),
         (PhaseHarmonics1D(), 2),
     ],
     ids=repr,
@@ -433,6 +450,7 @@ def test_shape_warning_when_not_square():
         Scattering1D(J=40),
         Scattering2D(J=30, L=4),
         Scattering2D(J=2, L=10**6),
+        RotoTranslationScattering2D(J=2, L=10**5),
         Scattering2D(J=2, nonlinearity="relu", n_phases=10**5),
     ],
     ids=repr,
@@ -622,6 +640,7 @@ def test_neural_collapse_accepted_inputs(convert):
 
 # -- vjp / value_and_grad: the same validation as transform ---------------------------
 GRAD_NAMES = ["Scattering1D", "Scattering2D", "PhaseHarmonics1D", "PhaseHarmonics2D"]
+GRAD_NAMES += ["RotoTranslationScattering2D"]
 
 
 @pytest.mark.parametrize("case", list(BAD_X))

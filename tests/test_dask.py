@@ -19,6 +19,9 @@ def _estimators():
         cases.append(("Scattering1D", dict(J=3, Q=2, shape=64, backend="numpy"), 64))
     if hasattr(skscat, "PhaseHarmonics2D"):
         cases.append(("PhaseHarmonics2D", dict(J=2, L=4, shape=(16, 16), backend="numpy"), 256))
+    if hasattr(skscat, "RotoTranslationScattering2D"):
+        params = dict(J=2, L=4, shape=(16, 16), backend="numpy")
+        cases.append(("RotoTranslationScattering2D", params, 256))
     if hasattr(skscat, "SparseCoding"):  # learns its dictionary at fit
         params = dict(n_atoms=12, alpha=0.1, n_epochs=2, random_state=0, backend="numpy")
         cases.append(("SparseCoding", params, 16))

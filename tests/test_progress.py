@@ -15,6 +15,9 @@ def _transformers():
         cases.append(("Scattering1D", dict(J=2, Q=1, shape=32, backend="numpy"), 32))
     if hasattr(skscat, "PhaseHarmonics2D"):
         cases.append(("PhaseHarmonics2D", dict(J=2, L=2, shape=(16, 16), backend="numpy"), 256))
+    if hasattr(skscat, "RotoTranslationScattering2D"):
+        params = dict(J=1, L=2, shape=(8, 8), backend="numpy")
+        cases.append(("RotoTranslationScattering2D", params, 64))
     if hasattr(skscat, "SparseCoding"):
         params = dict(n_atoms=6, alpha=0.1, n_epochs=1, random_state=0, backend="numpy")
         cases.append(("SparseCoding", params, 8))
