@@ -41,8 +41,11 @@ class RotoTranslationScattering2D(HarmonicTransformer):
 
     Parameters
     ----------
-    J : int, default=2
+    J : int, default=3
         Number of dyadic scales; the averaging window is ``2**J`` pixels.
+        The default suits digits and small patches (28 x 28 to 64 x 64):
+        a window of 8 pixels, with the orientations averaged, hides most of
+        what a rotation moves while keeping a coarse layout.
     L : int, default=8
         Number of wavelet orientations in ``[0, pi)``.
     shape : tuple of int (H, W) or None, default=None
@@ -133,7 +136,7 @@ class RotoTranslationScattering2D(HarmonicTransformer):
 
     def __init__(
         self,
-        J=2,
+        J=3,
         L=8,
         shape=None,
         max_order=2,
