@@ -11,7 +11,11 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skscat import RotoTranslationScattering2D, Scattering2D, ShapeWarning
 from skscat.filters.angular import n_angular_wavelets
-from tests.backends.test_cupy_backend import cupy_standin  # noqa: F401 (fixture)
+from tests.backends.test_cupy_backend import (
+    cupy_standin,  # noqa: F401 (fixture)
+    gpu,
+    requires_gpu,
+)
 from tests.conftest import relative_error
 
 
@@ -164,6 +168,20 @@ def test_cupy_standin_equals_numpy(cupy_standin, rng, average, dtype, tol):  # n
     got = est.transform(X)
     assert type(got) is np.ndarray and got.dtype == dtype
     assert relative_error(got, ref) < tol
+
+
+@gpu
+@requires_gpu
+@pytest.mark.parametrize("average", [False, True])
+def test_gpu_cupy_equals_numpy(average):
+    import cupy
+
+    X = np.random.default_rng(5).standard_normal((5, 28 * 28)).astype(np.float32)
+    params = dict(J=3, L=8, shape=(28, 28), average=average, batch_size=2)
+    ref = RotoTranslationScattering2D(backend="numpy", **params).fit_transform(X)
+    got = RotoTranslationScattering2D(backend="cupy", **params).fit(X).transform(cupy.asarray(X))
+    assert isinstance(got, cupy.ndarray)
+    assert relative_error(cupy.asnumpy(got), ref) < 1e-4
 
 
 def test_batches_and_threads_do_not_change_results(rng):
