@@ -116,7 +116,7 @@ class RotoTranslationScattering2D(HarmonicTransformer):
     >>> X = np.random.default_rng(0).standard_normal((3, 16 * 16))
     >>> S = RotoTranslationScattering2D(J=2, L=4, shape=(16, 16), average=True).fit(X)
     >>> S.transform(X).shape
-    (3, 15)
+    (3, 19)
     >>> np.allclose(S.transform(np.rot90(X.reshape(3, 16, 16), axes=(1, 2)).reshape(3, -1)),
     ...             S.transform(X))
     True
