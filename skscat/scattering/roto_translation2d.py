@@ -46,8 +46,12 @@ class RotoTranslationScattering2D(HarmonicTransformer):
         The default suits digits and small patches (28 x 28 to 64 x 64):
         a window of 8 pixels, with the orientations averaged, hides most of
         what a rotation moves while keeping a coarse layout.
-    L : int, default=8
-        Number of wavelet orientations in ``[0, pi)``.
+    L : int, default=12
+        Number of wavelet orientations in ``[0, pi)``. Even values make a
+        quarter turn a shift by ``L / 2`` orientations. More orientations than
+        :class:`Scattering2D`'s 8 pay here: they are averaged, so they add
+        angular resolution to the second layer without multiplying the
+        output size.
     shape : tuple of int (H, W) or None, default=None
         Image shape. ``None`` infers a square image when ``n_features`` is a
         perfect square and otherwise one row of ``n_features`` pixels (with a
@@ -137,7 +141,7 @@ class RotoTranslationScattering2D(HarmonicTransformer):
     def __init__(
         self,
         J=3,
-        L=8,
+        L=12,
         shape=None,
         max_order=2,
         average=False,
