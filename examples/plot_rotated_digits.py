@@ -48,7 +48,9 @@ def representations():
     return {
         "pixels": FunctionTransformer(),
         "Scattering2D": Scattering2D(J=3, shape=shape, average=True),
-        "RotoTranslationScattering2D": RotoTranslationScattering2D(J=3, shape=shape, average=True),
+        "RotoTranslationScattering2D": RotoTranslationScattering2D(
+            J=3, L=8, shape=shape, average=True
+        ),
     }
 
 
