@@ -9,7 +9,13 @@ coding (:class:`SparseCoding`), with gradient-based synthesis
 from ._base import ShapeWarning
 from .gradients import synthesize, value_and_grad, vjp
 from .phase_harmonics import PhaseHarmonics1D, PhaseHarmonics2D
-from .scattering import Scattering1D, Scattering2D, ScatteringNormalizer, TimeFrequencyScattering
+from .scattering import (
+    RotoTranslationScattering2D,
+    Scattering1D,
+    Scattering2D,
+    ScatteringNormalizer,
+    TimeFrequencyScattering,
+)
 from .sparse import SparseCoding
 from .time_series import TimeSeriesClassifier, TimeSeriesFeatures, make_time_series_classifier
 
@@ -18,6 +24,7 @@ __version__ = "0.1.0"
 __all__ = [
     "PhaseHarmonics1D",
     "PhaseHarmonics2D",
+    "RotoTranslationScattering2D",
     "Scattering1D",
     "Scattering2D",
     "ScatteringNormalizer",

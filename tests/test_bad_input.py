@@ -19,6 +19,7 @@ from skscat.gradients import synthesize
 from skscat.metrics import neural_collapse
 from skscat.phase_harmonics import PhaseHarmonics1D, PhaseHarmonics2D
 from skscat.scattering import (
+    RotoTranslationScattering2D,
     Scattering1D,
     Scattering2D,
     ScatteringNormalizer,
@@ -32,6 +33,10 @@ pd = pytest.importorskip("pandas")
 ESTIMATORS = {
     "Scattering1D": (Scattering1D(J=3, backend="numpy"), 32),
     "Scattering2D": (Scattering2D(J=2, L=4, shape=(8, 8), backend="numpy"), 64),
+    "RotoTranslationScattering2D": (
+        RotoTranslationScattering2D(J=2, L=4, shape=(8, 8), backend="numpy"),
+        64,
+    ),
     "PhaseHarmonics1D": (PhaseHarmonics1D(J=3, backend="numpy"), 32),
     "PhaseHarmonics2D": (PhaseHarmonics2D(J=2, L=4, shape=(8, 8), backend="numpy"), 64),
     "SparseCoding": (
@@ -354,6 +359,15 @@ BAD_PARAMS = {
         ({"shape": (8.0, 8.0)}, "shape must be"),
         ({"shape": "8x8"}, "'shape' parameter"),
     ],
+    "RotoTranslationScattering2D": [
+        ({"J": 0}, "'J' parameter"),
+        ({"L": 0}, "'L' parameter"),
+        ({"max_order": 3}, "'max_order' parameter"),
+        ({"angle_window": 0}, "'angle_window' parameter"),
+        ({"angle_window": 3}, "angle_window=3 does not divide L=4"),
+        ({"shape": (4, 4)}, r"shape=\(4, 4\).*n_features"),
+        ({"shape": (8, -8)}, "shape must be"),
+    ],
     "PhaseHarmonics1D": [
         ({"J": 0}, "'J' parameter"),
         ({"J": -1}, "'J' parameter"),
@@ -458,6 +472,9 @@ def test_given_dictionary_is_not_modified():
         (Scattering1D(J=4), 1),
         (Scattering1D(J=6, average=False), 5),
         (PhaseHarmonics2D(L=4, shape=(2, 2)), 4),
+        (RotoTranslationScattering2D(J=3, L=4, shape=(4, 4)), 16),
+        (RotoTranslationScattering2D(J=2, L=4, shape=(1, 1), average=True), 1),
+        (RotoTranslationScattering2D(J=3, L=4, shape=(1, 20)), 20),
         (PhaseHarmonics1D(), 2),
         (TimeFrequencyScattering(), 3),
         (TimeFrequencyScattering(J=4, J_fr=3, Q=1, format="joint"), 1),
@@ -485,6 +502,7 @@ def test_shape_warning_when_not_square():
         TimeFrequencyScattering(J=40),
         Scattering2D(J=30, L=4),
         Scattering2D(J=2, L=10**6),
+        RotoTranslationScattering2D(J=2, L=10**5),
         Scattering2D(J=2, nonlinearity="relu", n_phases=10**5),
     ],
     ids=repr,
@@ -679,6 +697,7 @@ GRAD_NAMES = [
     "PhaseHarmonics1D",
     "PhaseHarmonics2D",
     "TimeFrequencyScattering",
+    "RotoTranslationScattering2D",
 ]
 
 

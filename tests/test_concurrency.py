@@ -15,6 +15,7 @@ from skscat.filters import clear_filter_cache
 from skscat.filters._cache import cached_bank
 from skscat.phase_harmonics import PhaseHarmonics1D, PhaseHarmonics2D
 from skscat.scattering import (
+    RotoTranslationScattering2D,
     Scattering1D,
     Scattering2D,
     ScatteringNormalizer,
@@ -44,6 +45,7 @@ def _estimators(backend):
             144,
         ),
         (PhaseHarmonics1D(J=5, delta_n=1, backend=backend, batch_size=2), 64),
+        (RotoTranslationScattering2D(J=2, L=4, shape=(16, 16), backend=backend, batch_size=3), 256),
         (PhaseHarmonics2D(J=3, L=4, shape=(16, 16), delta_n=1, backend=backend), 256),
         (
             SparseCoding(n_atoms=12, alpha=0.2, n_epochs=2, random_state=0, backend=backend),

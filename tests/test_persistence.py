@@ -17,6 +17,7 @@ from sklearn.base import clone
 from skscat.filters import clear_filter_cache
 from skscat.phase_harmonics import PhaseHarmonics1D, PhaseHarmonics2D
 from skscat.scattering import (
+    RotoTranslationScattering2D,
     Scattering1D,
     Scattering2D,
     ScatteringNormalizer,
@@ -34,6 +35,10 @@ ESTIMATORS = {
     "Scattering2D-relu": (
         Scattering2D(J=2, L=4, shape=(16, 16), nonlinearity="relu", backend="numpy"),
         256,
+    ),
+    "RotoTranslationScattering2D": (
+        RotoTranslationScattering2D(J=3, L=8, shape=(32, 32), backend="numpy"),
+        1024,
     ),
     "PhaseHarmonics1D": (PhaseHarmonics1D(J=6, delta_n=1, backend="numpy"), 512),
     "PhaseHarmonics2D": (PhaseHarmonics2D(J=4, L=4, shape=(32, 32), backend="numpy"), 1024),

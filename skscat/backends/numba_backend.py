@@ -415,6 +415,36 @@ class NumbaBackend(NumpyBackend):
         )  # fmt: skip
         return out.reshape(lead + ((h, w) if ndim == 2 else (w,)))
 
+    def angular_modulus_mean(self, W, index, sign, P, Q, window: int):
+        """The angular step of the roto-translation scattering, fused.
+
+        ``W`` ``(n, L, L, M, N)`` complex holds ``W2[n, theta', a]``; returns
+        ``(n, K, L // window, L, M, N)``: for each angular filter ``k``,
+        window and relative angle ``beta``, the mean over the window's
+        ``theta`` of ``|sum_t P[k, theta, t] Re(W') + i Q[k, theta, t] Im(W')|``
+        with ``W'[t, beta] = W[t, index[t, beta]]`` (imaginary part times
+        ``sign[t, beta]``). See :mod:`skscat.backends._numba_roto`.
+        """
+        from ._numba_roto import angular_modulus_mean
+
+        z = np.ascontiguousarray(W)
+        n, L = z.shape[:2]
+        rtype = z.real.dtype
+        K, G = P.shape[0], L // window
+        out = np.empty((n, K, G, L) + z.shape[3:], dtype=rtype)
+        Z = _real_view(z).reshape(n, L, L, -1)
+        args = (
+            Z,
+            np.ascontiguousarray(index, dtype=np.intp),
+            np.ascontiguousarray(sign, dtype=rtype),
+            np.ascontiguousarray(P, dtype=rtype),
+            np.ascontiguousarray(Q, dtype=rtype),
+            int(window),
+            out.reshape(n, K, G, L, -1),
+        )
+        self._run(angular_modulus_mean, args, (0, 6), n, Z[0].size * K)
+        return out
+
     # -- arrays this backend made (safe to overwrite) ---------------------
     def _mark_owned(self, a):
         self._owned[id(a)] = a

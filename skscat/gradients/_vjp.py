@@ -13,6 +13,9 @@ _HANDLERS = {
     ("skscat.scattering.scattering2d", "Scattering2D"): "skscat.gradients._scattering2d",
     ("skscat.scattering.scattering1d", "Scattering1D"): "skscat.gradients._scattering1d",
     ("skscat.scattering.time_frequency", "TimeFrequencyScattering"): "skscat.gradients._jtfs",
+    ("skscat.scattering.roto_translation2d", "RotoTranslationScattering2D"): (
+        "skscat.gradients._roto_translation2d"
+    ),
     ("skscat.phase_harmonics.phase_harmonics2d", "PhaseHarmonics2D"): (
         "skscat.gradients._phase_harmonics"
     ),

@@ -1,11 +1,13 @@
 """Wavelet scattering transforms (algorithms and estimators)."""
 
 from .normalize import ScatteringNormalizer, normalize_scattering
+from .roto_translation2d import RotoTranslationScattering2D
 from .scattering1d import Scattering1D
 from .scattering2d import Scattering2D
 from .time_frequency import TimeFrequencyScattering
 
 __all__ = [
+    "RotoTranslationScattering2D",
     "Scattering1D",
     "Scattering2D",
     "ScatteringNormalizer",

@@ -1,0 +1,266 @@
+"""RotoTranslationScattering2D: scattering on the roto-translation group."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils._param_validation import Interval
+
+from .._base import HarmonicTransformer, infer_image_shape, validate_shape_param
+from ..filters.angular import n_angular_wavelets
+from ..filters.morlet2d import morlet_filter_bank_2d
+from .core_roto2d import roto_translation2d
+from .scattering2d import padded_size
+
+
+class RotoTranslationScattering2D(HarmonicTransformer):
+    """Roto-translation scattering of images: features invariant to rotations.
+
+    Each row of ``X`` is an image flattened in C order. The first layer is
+    :class:`Scattering2D`'s (same Morlet wavelets, padding, sub-sampling):
+    ``U1(u, theta, j1) = |x * psi_{j1, theta}|(u)`` at ``L`` orientations
+    ``theta = pi l / L``. The second layer is a wavelet transform of
+    ``U1(., ., j1)`` on the group of rotations and translations, separable
+    (Sifre & Mallat 2013; Oyallon & Mallat 2015): a spatial wavelet
+    ``psi_{j2, theta + beta}`` that turns with the first angle (``beta`` is the
+    relative angle) and a periodic wavelet ``h_k`` along ``theta`` at angular
+    scale ``k`` (or the angular average),
+
+    ``Y(u, theta) = sum_theta' h_k(theta - theta') (U1(., theta') * psi_{j2, theta' + beta})(u)``,
+
+    then the modulus. Order 1 and order 2 are averaged over ``theta``
+    (globally by default: rotation invariance; over windows of
+    ``angle_window`` orientations for partial invariance) and over positions
+    (``phi_J`` and sub-sampling by ``2**J``, or the mean over the image with
+    ``average=True``). A rotation by ``pi / L`` turns the positions and shifts
+    ``theta`` by one step: the averages over ``theta`` do not change, and with
+    ``average=True`` a quarter turn of a square image (``L`` even) leaves the
+    output exactly unchanged. Other angles change it much less than they
+    change :class:`Scattering2D`.
+
+    Parameters
+    ----------
+    J : int, default=3
+        Number of dyadic scales; the averaging window is ``2**J`` pixels.
+        The default suits digits and small patches (28 x 28 to 64 x 64):
+        a window of 8 pixels, with the orientations averaged, hides most of
+        what a rotation moves while keeping a coarse layout.
+    L : int, default=12
+        Number of wavelet orientations in ``[0, pi)``. Even values make a
+        quarter turn a shift by ``L / 2`` orientations. More orientations than
+        :class:`Scattering2D`'s 8 pay here: they are averaged, so they add
+        angular resolution to the second layer without multiplying the
+        output size.
+    shape : tuple of int (H, W) or None, default=None
+        Image shape. ``None`` infers a square image when ``n_features`` is a
+        perfect square and otherwise one row of ``n_features`` pixels (with a
+        :class:`~skscat.ShapeWarning`).
+    max_order : {1, 2}, default=2
+        Highest scattering order.
+    average : bool, default=False
+        If True, one value per path: the mean over the image's pixels of
+        maps computed without sub-sampling (so that quarter turns permute
+        the pixels exactly). If False, the ``(H // 2**J, W // 2**J)`` map of
+        each path, low-passed and sub-sampled as in :class:`Scattering2D`.
+    angle_window : int or None, default=None
+        Orientations averaged together at the output. ``None`` (or ``L``)
+        averages over all of them: invariance to rotations. A divisor ``w``
+        of ``L`` keeps ``L // w`` orientation windows of ``w pi / L``
+        radians each: invariance to rotations smaller than that window only,
+        and the windows are permuted cyclically by larger ones.
+    backend : {"auto", "numpy", "numba", "cupy"}, default="auto"
+        Array backend; all give the same numbers to floating-point tolerance.
+    batch_size : int or "auto", default="auto"
+        Rows transformed at a time; ``"auto"`` keeps a batch's working memory
+        near 256 MiB.
+    n_jobs : int or None, default=None
+        Threads for FFTs and kernels (``-1``: all cores). Results do not
+        depend on it.
+    verbose : bool or int, default=False
+        Show a progress bar over batches.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of pixels per image seen at ``fit``.
+    shape_ : tuple of int
+        Image shape used (given or inferred).
+    padded_shape_ : tuple of int
+        Grid the image is reflect-padded to before filtering.
+    output_shape_ : tuple of int
+        Positions per path, ``(max(H // 2**J, 1), max(W // 2**J, 1))``.
+    n_angular_ : int
+        Angular filters: ``ceil(log2 L) + 1`` wavelets and the angular average.
+    n_paths_ : int
+        Number of paths, ``1 + J G + n_angular_ G L J (J - 1) / 2`` at order 2,
+        with ``G = L // angle_window`` orientation windows.
+    n_features_out_ : int
+        Number of output features.
+    backend_ : str
+        Backend actually used.
+    filters_ : FilterBank2D
+        The spatial Fourier filter bank (Scattering2D's; cached, never pickled).
+
+    See Also
+    --------
+    Scattering2D : The translation scattering this one extends.
+
+    References
+    ----------
+    L. Sifre and S. Mallat, "Rotation, scaling and deformation invariant
+    scattering for texture discrimination", CVPR 2013.
+    E. Oyallon and S. Mallat, "Deep roto-translation scattering for object
+    classification", CVPR 2015.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skscat import RotoTranslationScattering2D
+    >>> X = np.random.default_rng(0).standard_normal((3, 16 * 16))
+    >>> S = RotoTranslationScattering2D(J=2, L=4, shape=(16, 16), average=True).fit(X)
+    >>> S.transform(X).shape
+    (3, 19)
+    >>> np.allclose(S.transform(np.rot90(X.reshape(3, 16, 16), axes=(1, 2)).reshape(3, -1)),
+    ...             S.transform(X))
+    True
+    >>> S.get_feature_names_out()[3]
+    'order2_j1=0_j2=1_beta=0_k=0'
+    """
+
+    _parameter_constraints: dict = {
+        **HarmonicTransformer._parameter_constraints,
+        "J": [Interval(Integral, 1, None, closed="left")],
+        "L": [Interval(Integral, 1, None, closed="left")],
+        "shape": [None, tuple, list, np.ndarray],
+        "max_order": [Interval(Integral, 1, 2, closed="both")],
+        "average": ["boolean"],
+        "angle_window": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
+    def __init__(
+        self,
+        J=3,
+        L=12,
+        shape=None,
+        max_order=2,
+        average=False,
+        angle_window=None,
+        backend="auto",
+        batch_size="auto",
+        n_jobs=None,
+        verbose=False,
+    ):
+        self.J = J
+        self.L = L
+        self.shape = shape
+        self.max_order = max_order
+        self.average = average
+        self.angle_window = angle_window
+        self.backend = backend
+        self.batch_size = batch_size
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    # -- geometry ---------------------------------------------------------
+    def _window(self) -> int:
+        return self.L if self.angle_window is None else int(self.angle_window)
+
+    def _fit_geometry(self, n_features: int) -> None:
+        name = type(self).__name__
+        if self.L % self._window():
+            raise ValueError(
+                f"{name}: angle_window={self.angle_window} does not divide L={self.L}; "
+                f"pass a divisor of L, or None to average over all orientations."
+            )
+        shape = validate_shape_param(self.shape, 2, name)
+        H, W = infer_image_shape(n_features, shape, name)
+        self.shape_ = (H, W)
+        self.padded_shape_ = (padded_size(H, self.J), padded_size(W, self.J))
+        self.output_shape_ = (max(H // 2**self.J, 1), max(W // 2**self.J, 1))
+        self.n_angular_ = n_angular_wavelets(self.L) + 1
+        J, L, G = self.J, self.L, self.L // self._window()
+        order2 = self.n_angular_ * G * L * J * (J - 1) // 2 if self.max_order >= 2 else 0
+        self.n_paths_ = 1 + J * G + order2
+        per_path = 1 if self.average else self.output_shape_[0] * self.output_shape_[1]
+        self.n_features_out_ = self.n_paths_ * per_path
+
+    def _pad_width(self) -> tuple:
+        (H, W), (Mp, Np) = self.shape_, self.padded_shape_
+        return (((Mp - H) // 2, (Mp - H + 1) // 2), ((Np - W) // 2, (Np - W + 1) // 2))
+
+    def _bank(self, dtype: str):
+        return morlet_filter_bank_2d(*self.padded_shape_, self.J, self.L, dtype)
+
+    def _cascade(self, X, backend, *, tape=None):
+        """Run the cascade on a batch ``X`` (backend array, ``(n, H*W)``).
+
+        Returns the ``(n, n_paths, h, w)`` or ``(n, n_paths)`` coefficients;
+        ``tape`` (a dict) receives the intermediates the gradients need.
+        """
+        dtype = X.dtype
+        H, W = self.shape_
+        bank = self._bank(np.dtype(dtype).name)
+        bank = backend.prepare_bank(bank)
+        n = X.shape[0]
+        out_shape = (n, self.n_paths_) if self.average else (n, self.n_paths_, *self.output_shape_)
+        out = backend.empty(out_shape, dtype)
+        roto_translation2d(
+            X.reshape(n, H, W),
+            backend,
+            bank,
+            max_order=self.max_order,
+            pad_width=self._pad_width(),
+            out_hw=self.output_shape_,
+            average=self.average,
+            window=self._window(),
+            out=out,
+            tape=tape,
+        )
+        if tape is not None:
+            tape["bank"] = bank
+        return out
+
+    @property
+    def filters_(self):
+        """The spatial Fourier filter bank on the padded grid (float64, cached)."""
+        return self._bank("float64")
+
+    def _bytes_per_sample(self) -> int:
+        Mp, Np = self.padded_shape_
+        complex_bytes = 16  # budget for float64; float32 uses half
+        L = self.L
+        r2 = 0 if self.average else 1
+        stage1 = 3 * L * Mp * Np
+        stage2 = 0
+        if self.max_order > 1:
+            n_maps = (3 + 2 * n_angular_wavelets(L) + 2) * L * L
+            stage2 = n_maps * (Mp // 2**r2) * (Np // 2**r2)
+        return complex_bytes * (Mp * Np + max(stage1, stage2))
+
+    # -- transform --------------------------------------------------------
+    def _transform_batch(self, X, backend):
+        return self._cascade(X, backend).reshape(X.shape[0], -1)
+
+    def _feature_names(self) -> list[str]:
+        J, L = self.J, self.L
+        G = L // self._window()
+        K = self.n_angular_ - 1
+
+        def window(g):
+            return "" if G == 1 else f"_theta={g}"
+
+        names = ["order0"]
+        names += [f"order1_j1={j1}{window(g)}" for j1 in range(J) for g in range(G)]
+        for j1 in range(J if self.max_order >= 2 else 0):
+            for j2 in range(j1 + 1, J):
+                names += [
+                    f"order2_j1={j1}_j2={j2}{window(g)}_beta={b}_k={k if k < K else 'low'}"
+                    for k in range(K + 1)
+                    for g in range(G)
+                    for b in range(L)
+                ]
+        if self.average:
+            return names
+        h, w = self.output_shape_
+        return [f"{name}_y={y}_x={x}" for name in names for y in range(h) for x in range(w)]

@@ -1,0 +1,219 @@
+"""RotoTranslationScattering2D: values, invariances, contraction, conventions."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from scipy import ndimage
+from sklearn.base import clone
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skscat import RotoTranslationScattering2D, Scattering2D, ShapeWarning
+from skscat.filters.angular import n_angular_wavelets
+from tests.backends.test_cupy_backend import (
+    cupy_standin,  # noqa: F401 (fixture)
+    gpu,
+    requires_gpu,
+)
+from tests.conftest import relative_error
+
+
+def blob_images(n=3, size=32, border=8):
+    """Smooth images with a zero border (reflect padding then adds zeros only)."""
+    out = np.zeros((n, size, size))
+    inner = size - 2 * border
+    for i in range(n):
+        noise = np.random.default_rng(i).standard_normal((inner, inner))
+        out[i, border:-border, border:-border] = ndimage.gaussian_filter(noise, 1.5)
+    return out.reshape(n, -1)
+
+
+def rot90(X, size, k=1):
+    return np.rot90(X.reshape(-1, size, size), k, axes=(1, 2)).reshape(len(X), -1)
+
+
+def test_path_count_names_and_shapes(rng):
+    X = rng.standard_normal((2, 20 * 24))
+    for J, L, window, order in [(2, 8, None, 2), (3, 4, 2, 2), (3, 6, 3, 1), (1, 4, None, 2)]:
+        est = RotoTranslationScattering2D(
+            J=J, L=L, shape=(20, 24), angle_window=window, max_order=order
+        ).fit(X)
+        G = L // (window or L)
+        K = n_angular_wavelets(L) + 1
+        n_paths = 1 + J * G + (K * G * L * J * (J - 1) // 2 if order == 2 else 0)
+        assert est.n_paths_ == n_paths and est.n_angular_ == K
+        h, w = 20 // 2**J, 24 // 2**J
+        assert est.transform(X).shape == (2, n_paths * h * w)
+        names = est.get_feature_names_out()
+        assert len(names) == len(set(names)) == n_paths * h * w
+    est = RotoTranslationScattering2D(J=2, L=4, shape=(16, 16), average=True).fit(X[:, :256])
+    names = list(est.get_feature_names_out())
+    assert names[:3] == ["order0", "order1_j1=0", "order1_j1=1"]
+    assert names[3] == "order2_j1=0_j2=1_beta=0_k=0"
+    assert names[-1] == "order2_j1=0_j2=1_beta=3_k=low"
+
+
+def test_first_layer_is_scattering2d(rng):
+    """Without angular averaging (window 1), orders 0 and 1 are Scattering2D's."""
+    X = rng.standard_normal((3, 21 * 26))
+    params = dict(J=3, L=6, shape=(21, 26), max_order=1, backend="numpy")
+    ours = RotoTranslationScattering2D(angle_window=1, **params).fit_transform(X)
+    ref = Scattering2D(**params).fit_transform(X)
+    assert relative_error(ours, ref) < 1e-14
+
+
+@pytest.mark.parametrize("size, J, L", [(16, 2, 4), (28, 2, 8), (14, 3, 8), (20, 1, 6)])
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-13), (np.float32, 3e-6)])
+def test_average_is_exactly_invariant_to_quarter_turns(rng, size, J, L, dtype, tol):
+    X = rng.standard_normal((3, size * size)).astype(dtype)
+    est = RotoTranslationScattering2D(J=J, L=L, shape=(size, size), average=True).fit(X)
+    S = est.transform(X)
+    for k in (1, 2, 3):
+        assert relative_error(est.transform(rot90(X, size, k)), S) < tol
+    # a generic image is not symmetric: the invariance is not a constant output
+    assert relative_error(est.transform(X[::-1]), S) > 0.01
+
+
+def test_odd_sizes_are_nearly_invariant(rng):
+    """An odd size pads one pixel more on one side: invariant up to that margin."""
+    X = rng.standard_normal((3, 15 * 15))
+    est = RotoTranslationScattering2D(J=3, L=8, shape=(15, 15), average=True).fit(X)
+    assert relative_error(est.transform(rot90(X, 15)), est.transform(X)) < 0.02
+
+
+def test_orientation_windows_turn_with_the_image(rng):
+    """With windows of w orientations, a quarter turn shifts them by L / (2 w)."""
+    size, L, w = 16, 8, 1
+    X = rng.standard_normal((2, size * size))
+    est = RotoTranslationScattering2D(
+        J=2, L=L, shape=(size, size), average=True, angle_window=w
+    ).fit(X)
+    G = L // w
+    S = est.transform(X)
+    R = est.transform(rot90(X, size))
+    order1 = slice(1, 1 + 2 * G)
+    shifted = np.roll(S[:, order1].reshape(2, 2, G), L // (2 * w), axis=2).reshape(2, -1)
+    assert relative_error(R[:, order1], shifted) < 1e-13
+    assert relative_error(R[:, order1], S[:, order1]) > 0.01
+    order2 = S[:, 1 + 2 * G :].reshape(2, -1, G, L)
+    shifted = np.roll(order2, L // (2 * w), axis=2).reshape(2, -1)
+    assert relative_error(R[:, 1 + 2 * G :], shifted) < 1e-13
+
+
+def test_spatial_output_is_equivariant_to_quarter_turns():
+    """Un-averaged maps turn with the image (a permutation of positions).
+
+    Exact when the sub-sampling lattices are symmetric about the image centre
+    (odd size 31 with J=1 puts the centre on the lattice) and the padding only
+    adds zeros; for other sizes the lattice is off by a pixel after a turn.
+    """
+    size = 31
+    X = blob_images(size=size)
+    est = RotoTranslationScattering2D(J=1, L=8, shape=(size, size), backend="numpy").fit(X)
+    h, w = est.output_shape_
+    S = est.transform(X).reshape(3, -1, h, w)
+    R = est.transform(rot90(X, size)).reshape(3, -1, h, w)
+    assert relative_error(R, np.rot90(S, axes=(2, 3))) < 1e-13
+    assert relative_error(R, S) > 0.1
+
+
+@pytest.mark.parametrize("angle", [10, 30, 45])
+def test_more_stable_to_rotations_than_scattering2d(angle):
+    X = blob_images()
+    Xr = np.stack(
+        [ndimage.rotate(x.reshape(32, 32), angle, reshape=False, order=3) for x in X]
+    ).reshape(3, -1)
+
+    def change(est):
+        est.fit(X)
+        a, b = est.transform(X), est.transform(Xr)
+        return np.linalg.norm(a - b) / np.linalg.norm(a)
+
+    params = dict(J=3, L=8, shape=(32, 32), average=True, backend="numpy")
+    roto, scat = change(RotoTranslationScattering2D(**params)), change(Scattering2D(**params))
+    # measured: 0.014 / 0.097 (10 deg), 0.020 / 0.23 (30), 0.021 / 0.29 (45)
+    assert roto < 0.03
+    assert roto < scat / 4
+
+
+@pytest.mark.parametrize("average", [False, True])
+def test_contraction(rng, average):
+    X = rng.standard_normal((12, 16 * 16))
+    Y = rng.standard_normal((12, 16 * 16)) * rng.uniform(0, 2, (12, 1))
+    est = RotoTranslationScattering2D(J=2, L=8, shape=(16, 16), average=average).fit(X)
+    dS = np.linalg.norm(est.transform(X) - est.transform(Y), axis=1)
+    assert np.all(dS <= np.linalg.norm(X - Y, axis=1))
+
+
+@pytest.mark.parametrize("average", [False, True])
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-12), (np.float32, 1e-5)])
+def test_numba_equals_numpy(rng, average, dtype, tol):
+    X = rng.standard_normal((4, 18 * 22)).astype(dtype)
+    params = dict(J=3, L=4, shape=(18, 22), average=average, angle_window=2, batch_size=3)
+    ref = RotoTranslationScattering2D(backend="numpy", **params).fit_transform(X)
+    got = RotoTranslationScattering2D(backend="numba", **params).fit_transform(X)
+    assert got.dtype == dtype
+    assert relative_error(got, ref) < tol
+
+
+@pytest.mark.parametrize("average", [False, True])
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-12), (np.float32, 1e-5)])
+def test_cupy_standin_equals_numpy(cupy_standin, rng, average, dtype, tol):  # noqa: F811
+    X = rng.standard_normal((3, 20 * 20)).astype(dtype)
+    params = dict(J=2, L=8, shape=(20, 20), average=average, batch_size=2)
+    ref = RotoTranslationScattering2D(backend="numpy", **params).fit_transform(X)
+    est = RotoTranslationScattering2D(backend="cupy", **params).fit(X)
+    assert est.backend_ == "cupy"
+    got = est.transform(X)
+    assert type(got) is np.ndarray and got.dtype == dtype
+    assert relative_error(got, ref) < tol
+
+
+@gpu
+@requires_gpu
+@pytest.mark.parametrize("average", [False, True])
+def test_gpu_cupy_equals_numpy(average):
+    import cupy
+
+    X = np.random.default_rng(5).standard_normal((5, 28 * 28)).astype(np.float32)
+    params = dict(J=3, L=8, shape=(28, 28), average=average, batch_size=2)
+    ref = RotoTranslationScattering2D(backend="numpy", **params).fit_transform(X)
+    got = RotoTranslationScattering2D(backend="cupy", **params).fit(X).transform(cupy.asarray(X))
+    assert isinstance(got, cupy.ndarray)
+    assert relative_error(cupy.asnumpy(got), ref) < 1e-4
+
+
+def test_batches_and_threads_do_not_change_results(rng):
+    X = rng.standard_normal((7, 16 * 16))
+    full = RotoTranslationScattering2D(J=2, L=4, shape=(16, 16)).fit_transform(X)
+    for batch_size, n_jobs in [(1, None), (3, 2), (100, -1)]:
+        est = RotoTranslationScattering2D(
+            J=2, L=4, shape=(16, 16), batch_size=batch_size, n_jobs=n_jobs
+        ).fit(X)
+        np.testing.assert_array_equal(est.transform(X), full)
+
+
+def test_angle_window_must_divide_L(rng):
+    X = rng.standard_normal((2, 64))
+    with pytest.raises(ValueError, match="angle_window=3 does not divide L=8"):
+        RotoTranslationScattering2D(L=8, angle_window=3, shape=(8, 8)).fit(X)
+    with pytest.raises(ValueError, match="'angle_window' parameter"):
+        RotoTranslationScattering2D(angle_window=0).fit(X)
+
+
+def test_pickle_holds_no_filters_and_set_params_rebuilds(rng):
+    X = rng.standard_normal((2, 32 * 32))
+    est = RotoTranslationScattering2D(J=3, L=8, shape=(32, 32)).fit(X)
+    blob = pickle.dumps(est)
+    assert len(blob) < 16 * 1024 < est.filters_.nbytes
+    np.testing.assert_array_equal(pickle.loads(blob).transform(X), est.transform(X))
+    other = clone(est).set_params(L=4).fit(X)
+    assert other.filters_.L == 4 and other.n_features_out_ < est.n_features_out_
+
+
+@parametrize_with_checks([RotoTranslationScattering2D()])
+def test_sklearn_compatible(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ShapeWarning)
+        check(estimator)
