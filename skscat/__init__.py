@@ -9,12 +9,20 @@ coding (:class:`SparseCoding`), with gradient-based synthesis
 from ._base import ShapeWarning
 from .gradients import synthesize, value_and_grad, vjp
 from .phase_harmonics import PhaseHarmonics1D, PhaseHarmonics2D
-from .scattering import Scattering1D, Scattering2D, ScatteringNormalizer
+from .scattering import (
+    HarmonicScattering3D,
+    MolecularScattering,
+    Scattering1D,
+    Scattering2D,
+    ScatteringNormalizer,
+)
 from .sparse import SparseCoding
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "HarmonicScattering3D",
+    "MolecularScattering",
     "PhaseHarmonics1D",
     "PhaseHarmonics2D",
     "Scattering1D",
