@@ -22,7 +22,7 @@ def rotation_modulus_integrals(y, extra, has_extra, powers, keep, U, out):
 
     ``y`` is ``(B, K, G)``, ``extra`` and ``U`` ``(B, G)`` (``extra`` read
     only when ``has_extra``, ``U`` written only when ``keep``), ``out``
-    ``(B, P)``. Powers 1 and 2 are summed without ``pow``.
+    ``(B, P)``. Powers 0.5, 1, 2 and 3 are computed without ``pow``.
     """
     B, K, G = y.shape
     P = powers.shape[0]
@@ -46,6 +46,10 @@ def rotation_modulus_integrals(y, extra, has_extra, powers, keep, U, out):
                     acc[p] += u
                 elif q == 2.0:
                     acc[p] += s
+                elif q == 0.5:
+                    acc[p] += math.sqrt(u)
+                elif q == 3.0:
+                    acc[p] += u * s
                 else:
                     acc[p] += u**q
         for p in range(P):

@@ -75,13 +75,20 @@ def _nyquist_energy(spectra, planes, j, shape, backend):
         e = (A[a].real * A[a].real + A[a].imag * A[a].imag).sum(axis=1)
         total += xp.expand_dims(e, axis=1 + a)
     sign = [_alternating(backend, n, a, rdtype) for a, n in enumerate(shape)]
-    # cross terms 2 Re sum_m A_a conj(A_b) (-1)**(u_a + u_b)
-    specs = {(0, 1): "bknz,bkmz->bmnz", (0, 2): "bkno,bkmn->bmno", (1, 2): "bkmz,bkmn->bmnz"}
-    for (a, b), spec in specs.items():
-        if A[a] is None or A[b] is None:
+    # cross terms 2 Re sum_m A_a conj(A_b) (-1)**(u_a + u_b): real and imaginary
+    # parts stacked along m make each one real matrix product, batched over
+    # the axis the two planes share.
+    S = [None if a is None else xp.concatenate([a.real, a.imag], axis=1) for a in A]
+    for a, b in ((0, 1), (0, 2), (1, 2)):
+        if S[a] is None or S[b] is None:
             continue
-        cross = xp.einsum(spec, A[a], A[b].conj(), optimize=True).real
-        total += 2.0 * cross * sign[a] * sign[b]
+        if (a, b) == (0, 1):  # share u2: (n, u2, u0, 2K) @ (n, u2, 2K, u1)
+            cross = (S[1].transpose(0, 3, 2, 1) @ S[0].transpose(0, 3, 1, 2)).transpose(0, 2, 3, 1)
+        elif (a, b) == (0, 2):  # share u1: (n, u1, u0, 2K) @ (n, u1, 2K, u2)
+            cross = (S[2].transpose(0, 3, 2, 1) @ S[0].transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3)
+        else:  # share u0: (n, u0, u1, 2K) @ (n, u0, 2K, u2)
+            cross = S[2].transpose(0, 2, 3, 1) @ S[1].transpose(0, 2, 1, 3)
+        total += (2.0 * cross) * (sign[a] * sign[b])
     return total
 
 

@@ -58,14 +58,15 @@ class MolecularScattering(HarmonicScattering3D):
         Largest scale index; wavelet widths ``sigma_0 2**j``, ``j = 0..J``.
     L : int, default=3
         Largest degree of the spherical harmonics.
-    grid_size : int, default=32
+    grid_size : int, default=24
         Samples per side of the cubic grid.
-    grid_spacing : float, default=0.55
+    grid_spacing : float, default=0.7
         Distance between grid samples, in Angstrom (the default grid is a
-        17.6 Angstrom cube).
-    sigma : float, default=0.55
+        16.8 Angstrom cube, which holds molecules of radius up to 5.95
+        Angstrom around their centre of charge: all of QM7).
+    sigma : float, default=0.7
         Width of the atomic Gaussians, in Angstrom.
-    sigma_0 : float, default=0.55
+    sigma_0 : float, default=0.7
         Width of the scale-0 wavelet, in Angstrom.
     max_order : {1, 2}, default=2
         Highest scattering order.
@@ -139,10 +140,10 @@ class MolecularScattering(HarmonicScattering3D):
         self,
         J=2,
         L=3,
-        grid_size=32,
-        grid_spacing=0.55,
-        sigma=0.55,
-        sigma_0=0.55,
+        grid_size=24,
+        grid_spacing=0.7,
+        sigma=0.7,
+        sigma_0=0.7,
         max_order=2,
         integral_powers=(0.5, 1.0, 2.0, 3.0),
         backend="auto",
