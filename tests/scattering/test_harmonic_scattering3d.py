@@ -189,3 +189,29 @@ def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ShapeWarning)
         check(estimator)
+
+
+def _gpu_skip_reason():
+    try:
+        import cupy
+    except ImportError as exc:
+        return f"CuPy is not installed ({exc})"
+    try:
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            return "CuPy reports 0 CUDA devices"
+    except Exception as exc:  # no driver
+        return f"no usable CUDA device ({type(exc).__name__})"
+    return None
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(_gpu_skip_reason() is not None, reason=str(_gpu_skip_reason()))
+def test_cupy_matches_numpy_on_the_device(rng):
+    import cupy
+
+    X = rng.random((3, 10 * 8 * 12))
+    ref = HarmonicScattering3D(J=2, L=2, shape=(10, 8, 12), backend="numpy").fit_transform(X)
+    est = HarmonicScattering3D(J=2, L=2, shape=(10, 8, 12), backend="cupy").fit(X)
+    out = est.transform(cupy.asarray(X))
+    assert isinstance(out, cupy.ndarray)
+    assert relative_error(cupy.asnumpy(out), ref) < 1e-12

@@ -120,7 +120,8 @@ def test_qm7_defaults_in_a_pipeline(qm7):
 
     X, y = qm7
     model = make_pipeline(MolecularScattering(), StandardScaler(), RidgeCV(np.logspace(-6, 2, 9)))
-    model.fit(X[:120], y[:120])
-    err = np.abs(model.predict(X[120:160]) - y[120:160]).mean()
-    # 120 molecules already beat predicting the mean (about 180 kcal/mol)
-    assert err < 0.25 * np.abs(y[120:160] - y[:120].mean()).mean()
+    rows = np.random.default_rng(0).permutation(len(X))[:64]
+    model.fit(X[rows[:48]], y[rows[:48]])
+    err = np.abs(model.predict(X[rows[48:]]) - y[rows[48:]]).mean()
+    # 48 molecules already beat predicting the mean (about 180 kcal/mol) tenfold
+    assert err < 0.1 * np.abs(y[rows[48:]] - y[rows[:48]].mean()).mean()
