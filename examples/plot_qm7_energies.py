@@ -12,7 +12,7 @@ describe the molecule's geometry at several scales. A linear model and a
 kernel ridge regression on them predict the PBE0 atomisation energy.
 
 The data ship with skscat (:func:`skscat.datasets.load_qm7`). To keep this
-page quick, the models are fitted on a random subset of 2,000 molecules; the
+page quick, the models are fitted on a random subset of 1,500 molecules; the
 figures for all 7,101 are on the user guide page
 (:doc:`/user_guide/harmonic_scattering3d`).
 """
@@ -34,7 +34,7 @@ from skscat import MolecularScattering
 from skscat.datasets import load_qm7
 
 X, y = load_qm7(return_X_y=True)
-rows = np.random.default_rng(0).permutation(len(X))[:2000]
+rows = np.random.default_rng(0).permutation(len(X))[:1500]
 X, y = X[rows], y[rows]
 n_atoms = (X[:, 0::4] > 0).sum(axis=1)
 
