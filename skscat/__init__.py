@@ -10,6 +10,8 @@ from ._base import ShapeWarning
 from .gradients import synthesize, value_and_grad, vjp
 from .phase_harmonics import PhaseHarmonics1D, PhaseHarmonics2D
 from .scattering import (
+    HarmonicScattering3D,
+    MolecularScattering,
     RotoTranslationScattering2D,
     Scattering1D,
     Scattering2D,
@@ -22,6 +24,8 @@ from .time_series import TimeSeriesClassifier, TimeSeriesFeatures, make_time_ser
 __version__ = "0.1.0"
 
 __all__ = [
+    "HarmonicScattering3D",
+    "MolecularScattering",
     "PhaseHarmonics1D",
     "PhaseHarmonics2D",
     "RotoTranslationScattering2D",

@@ -257,6 +257,36 @@ class NumbaBackend(NumpyBackend):
             x, axes=self._axes(ndim), workers=self.workers, overwrite_x=overwrite
         )
 
+    def rotation_modulus_integrals(self, y, powers, extra=None, keep_modulus=True):
+        """Same contract as :meth:`NumpyBackend.rotation_modulus_integrals`, one fused pass.
+
+        The sum of squares over the harmonics, the square root and the
+        integrals of its powers run in one kernel
+        (:func:`~skscat.backends._numba_kernels3d.rotation_modulus_integrals`),
+        the batch split over ``n_jobs`` threads; sums accumulate in float64.
+        """
+        from . import _numba_kernels3d
+
+        n, K = y.shape[:2]
+        space = y.shape[2:]
+        dtype = y.dtype
+        flat = np.ascontiguousarray(y).reshape(n, K, -1)
+        G = flat.shape[-1]
+        has_extra = extra is not None
+        ex = np.ascontiguousarray(extra, dtype=dtype).reshape(n, G) if has_extra else flat[:, 0]
+        U = np.empty((n, G), dtype=dtype) if keep_modulus else np.empty((n, 1), dtype=dtype)
+        out = np.empty((n, len(powers)), dtype=np.float64)
+        qs = np.asarray([float(q) for q in powers], dtype=np.float64)
+        self._run(
+            _numba_kernels3d.rotation_modulus_integrals,
+            (flat, ex, has_extra, qs, bool(keep_modulus), U, out),
+            (0, 1, 5, 6),
+            n,
+            K * G,
+        )
+        U = U.reshape((n, *space)) if keep_modulus else None
+        return U, out.astype(dtype, copy=False)
+
     # -- fused element-wise operations ------------------------------------
     @staticmethod
     def _flat(x, ndim: int, dtype):

@@ -233,6 +233,37 @@ class NumpyBackend:
         lead = z.shape[: z.ndim - ndim - 1]
         return u.reshape(lead + (z.shape[-ndim - 1] * n_phases,) + z.shape[z.ndim - ndim :])
 
+    def rotation_modulus_integrals(self, y, powers, extra=None, keep_modulus=True):
+        """Rotation-covariant modulus over the harmonics and its integrals.
+
+        ``y`` is real, ``(n, K, M, N, O)`` (``K = 2 l + 1`` convolutions with
+        the harmonics of one degree). ``s = sum_k y[:, k]**2`` (plus ``extra``,
+        ``(n, M, N, O)``, when given), ``U = sqrt(s)``, and the integrals
+        ``sum_u U(u)**q`` for each ``q`` in ``powers``.
+
+        Returns
+        -------
+        U : array of shape (n, M, N, O), or None unless ``keep_modulus``
+        integrals : array of shape (n, len(powers))
+        """
+        xp = self.xp  # written with xp only, so other backends may reuse it
+        s = (y * y).sum(axis=1)
+        if extra is not None:
+            s += extra
+        U = xp.sqrt(s)
+        flat_s = s.reshape(s.shape[0], -1)
+        flat_u = U.reshape(U.shape[0], -1)
+        cols = []
+        for q in powers:
+            q = float(q)
+            if q == 2.0:
+                cols.append(flat_s.sum(axis=1))
+            elif q == 1.0:
+                cols.append(flat_u.sum(axis=1))
+            else:
+                cols.append((flat_u ** flat_u.dtype.type(q)).sum(axis=1))
+        return (U if keep_modulus else None), xp.stack(cols, axis=1)
+
     def pad_reflect(self, x, pad_width, ndim: int):
         """Reflect-pad the last ``ndim`` axes by ``pad_width`` ((before, after), ...)."""
         widths = ((0, 0),) * (x.ndim - ndim) + tuple(tuple(p) for p in pad_width)

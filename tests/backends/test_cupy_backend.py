@@ -282,12 +282,32 @@ def test_every_numpy_backend_op_is_implemented_and_covered():
         "phase_harmonic", "phase_relu",  # test_phase_ops_match_numpy
         "lowpass_spatial",  # test_lowpass_spatial_matches_numpy
         "prepare_bank",  # test_filter_bank_uploaded_once_per_bank
+        "rotation_modulus_integrals",  # test_rotation_modulus_integrals_matches_numpy
     }  # fmt: skip
     reference_ops = public_ops(NumpyBackend)
     missing = sorted(reference_ops - public_ops(CupyBackend))
     assert not missing, f"CupyBackend lacks the numpy backend's ops {missing}"
     uncovered = sorted(reference_ops - covered)
     assert not uncovered, f"ops {uncovered} are not compared with the numpy backend here"
+
+
+@pytest.mark.parametrize("with_extra", [False, True])
+def test_rotation_modulus_integrals_matches_numpy(with_extra):
+    from skscat.backends.numba_backend import NumbaBackend
+
+    rng = np.random.default_rng(5)
+    y = rng.standard_normal((2, 5, 6, 4, 8))
+    extra = rng.random((2, 6, 4, 8)) if with_extra else None
+    powers = (0.5, 1.0, 2.0, 3.0, 1.5)
+    U, ref = NumpyBackend().rotation_modulus_integrals(y, powers, extra, True)
+    s = (y * y).sum(1) + (0 if extra is None else extra)
+    np.testing.assert_allclose(U, np.sqrt(s), rtol=1e-15)
+    np.testing.assert_allclose(ref[:, 1], np.sqrt(s).sum((1, 2, 3)), rtol=1e-14)
+    for backend in (CupyBackend(xp=np), NumbaBackend(n_jobs=2)):
+        U2, out = backend.rotation_modulus_integrals(y, powers, extra, True)
+        np.testing.assert_allclose(U2, U, rtol=1e-15)
+        np.testing.assert_allclose(out, ref, rtol=1e-13)
+        assert backend.rotation_modulus_integrals(y, powers, extra, False)[0] is None
 
 
 @pytest.mark.parametrize(
