@@ -19,6 +19,7 @@ from skscat.gradients import synthesize
 from skscat.metrics import neural_collapse
 from skscat.phase_harmonics import PhaseHarmonics1D, PhaseHarmonics2D
 from skscat.scattering import (
+    HarmonicScattering3D,
     RotoTranslationScattering2D,
     Scattering1D,
     Scattering2D,
@@ -45,6 +46,10 @@ ESTIMATORS = {
     ),
     "ScatteringNormalizer": (ScatteringNormalizer(Scattering1D(J=3, backend="numpy")), 32),
     "TimeFrequencyScattering": (TimeFrequencyScattering(J=3, J_fr=1, Q=2, backend="numpy"), 32),
+    "HarmonicScattering3D": (
+        HarmonicScattering3D(J=1, L=2, shape=(8, 8, 8), backend="numpy"),
+        512,
+    ),
 }
 NAMES = list(ESTIMATORS)
 

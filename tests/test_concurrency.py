@@ -15,6 +15,7 @@ from skscat.filters import clear_filter_cache
 from skscat.filters._cache import cached_bank
 from skscat.phase_harmonics import PhaseHarmonics1D, PhaseHarmonics2D
 from skscat.scattering import (
+    HarmonicScattering3D,
     RotoTranslationScattering2D,
     Scattering1D,
     Scattering2D,
@@ -53,6 +54,7 @@ def _estimators(backend):
         ),
         (ScatteringNormalizer(Scattering1D(J=4, Q=2, backend=backend)), 128),
         (TimeFrequencyScattering(J=4, J_fr=1, Q=2, backend=backend, batch_size=3), 128),
+        (HarmonicScattering3D(J=1, L=2, shape=(8, 8, 8), backend=backend, batch_size=3), 512),
     ]
 
 

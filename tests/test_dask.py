@@ -22,6 +22,7 @@ def _estimators():
         ("Scattering1D", dict(J=3, Q=2, shape=64, backend="numpy"), 64),
         ("PhaseHarmonics2D", dict(J=2, L=4, shape=(16, 16), backend="numpy"), 256),
         ("TimeFrequencyScattering", jtfs, 64),
+        ("HarmonicScattering3D", dict(J=1, L=2, shape=(8, 8, 8), backend="numpy"), 512),
         ("RotoTranslationScattering2D", dict(J=2, L=4, shape=(16, 16), backend="numpy"), 256),
         ("SparseCoding", params, 16),
     ]

@@ -17,6 +17,7 @@ from sklearn.base import clone
 from skscat.filters import clear_filter_cache
 from skscat.phase_harmonics import PhaseHarmonics1D, PhaseHarmonics2D
 from skscat.scattering import (
+    HarmonicScattering3D,
     RotoTranslationScattering2D,
     Scattering1D,
     Scattering2D,
@@ -48,6 +49,10 @@ ESTIMATORS = {
     ),
     "ScatteringNormalizer": (ScatteringNormalizer(Scattering1D(J=6, Q=8, backend="numpy")), 1024),
     "TimeFrequencyScattering": (TimeFrequencyScattering(J=6, J_fr=2, Q=8, backend="numpy"), 1024),
+    "HarmonicScattering3D": (
+        HarmonicScattering3D(J=2, L=3, shape=(16, 16, 16), backend="numpy"),
+        4096,
+    ),
 }
 NAMES = list(ESTIMATORS)
 # A pickle holds the parameters and the derived geometry; no filter bank.

@@ -16,6 +16,7 @@ def _transformers():
         ("Scattering1D", dict(J=2, Q=1, shape=32, backend="numpy"), 32),
         ("PhaseHarmonics2D", dict(J=2, L=2, shape=(16, 16), backend="numpy"), 256),
         ("RotoTranslationScattering2D", dict(J=1, L=2, shape=(8, 8), backend="numpy"), 64),
+        ("HarmonicScattering3D", dict(J=1, L=2, shape=(8, 8, 8), backend="numpy"), 512),
         ("SparseCoding", params, 8),
     ]
 
