@@ -77,7 +77,10 @@ class MolecularScattering(HarmonicScattering3D):
     batch_size : int or "auto", default="auto"
         Molecules featurised at a time.
     n_jobs : int or None, default=None
-        Threads for FFTs and kernels (``-1``: all cores).
+        Threads for FFTs and kernels. ``None``: the physical cores this
+        process may use, fewer under ``threadpoolctl`` limits or
+        ``OMP_NUM_THREADS``, one inside joblib or dask workers (see the
+        backends page); ``-1``: all CPUs. Results do not depend on it.
     verbose : bool or int, default=False
         Show a progress bar over batches.
 

@@ -130,8 +130,10 @@ class TimeFrequencyScattering(HarmonicTransformer):
         Rows transformed at a time; ``"auto"`` keeps a batch's working memory
         near 256 MiB.
     n_jobs : int or None, default=None
-        Threads for FFTs and kernels (``-1``: all cores). Results do not
-        depend on it.
+        Threads for FFTs and kernels. ``None``: the physical cores this
+        process may use, fewer under ``threadpoolctl`` limits or
+        ``OMP_NUM_THREADS``, one inside joblib or dask workers (see the
+        backends page); ``-1``: all CPUs. Results do not depend on it.
     verbose : bool or int, default=False
         Show a progress bar over batches.
 
