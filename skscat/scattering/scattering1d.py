@@ -133,8 +133,9 @@ class Scattering1D(HarmonicTransformer):
         path has no such filter), and ``gain``: the factor Kymatio's
         sub-sampled cascade puts on the path (``2**-k1`` at order 1,
         ``2**-(2 k1 + k2)`` at order 2, ``k`` the sub-samplings); ``S / gain``
-        compares across paths (a tone's first-order ``S / gain`` peaks at the
-        filter nearest its frequency, whereas ``S`` favours finer ``j1``).
+        compares across paths (a tone's first-order ``S / gain`` is the same
+        at every centre frequency it is tuned to, whereas ``S`` halves with
+        each sub-sampling of a coarser ``j1``).
     meta_ : dict of ndarray
         The same per output coordinate, plus ``path`` (its row in
         ``path_meta_``), ``t`` (its time index) and ``time`` (the input sample
