@@ -11,8 +11,8 @@ cross-validation, which ridge regression gives in closed form.
 The feature families are entries of :data:`FEATURE_FAMILIES`, a mapping from a
 name to a function ``(n_timestamps, features_estimator) -> list of unfitted
 transformers``; every transformer's output is one block of features. A new
-family (for instance joint time-frequency scattering) is one more entry, and
-is used by adding its name to the ``families`` parameter.
+family is one more entry, and is used by adding its name to the ``families``
+parameter (joint time-frequency scattering, ``"jtfs"``, is registered so).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.linear_model import RidgeClassifier
-from sklearn.preprocessing import LabelBinarizer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
@@ -34,7 +35,7 @@ from ._blas import blas_threads
 from ._validation import refuse_strings
 from .backends.numpy_backend import _resolve_workers
 from .phase_harmonics import PhaseHarmonics1D
-from .scattering import Scattering1D, ScatteringNormalizer
+from .scattering import Scattering1D, ScatteringNormalizer, TimeFrequencyScattering
 
 
 def _n_octaves(n_timestamps: int) -> int:
@@ -291,6 +292,32 @@ def _phase_harmonic_family(n_timestamps, est):
     return [PhaseHarmonics1D(J=J, backend=est.backend, n_jobs=est.n_jobs)]
 
 
+def _log1p_scaled(S, eps):
+    # Signed: the order-0 low-pass of a series can be negative.
+    S = np.asarray(S)
+    return np.sign(S) * np.log1p(np.abs(S) / eps)
+
+
+def _jtfs_family(n_timestamps, est):
+    # Joint time-frequency scattering averaged over the series: which way
+    # frequency content moves (up and down spins), log-compressed like the
+    # Scattering1D families.
+    L = _n_octaves(n_timestamps)
+    return [
+        make_pipeline(
+            TimeFrequencyScattering(
+                J=max(1, L - 2),
+                J_fr=2,
+                Q=(4, 1),
+                T=2**L,
+                backend=est.backend,
+                n_jobs=est.n_jobs,
+            ),
+            FunctionTransformer(_log1p_scaled, kw_args={"eps": est.eps}),
+        )
+    ]
+
+
 #: Feature families of :class:`TimeSeriesFeatures`, by name. Each value maps
 #: ``(n_timestamps, features_estimator)`` to a list of unfitted transformers
 #: of ``(n_samples, n_timestamps)`` arrays, one feature block each. A family
@@ -303,6 +330,7 @@ FEATURE_FAMILIES = {
     "quantiles": _quantile_family,
     "level": _level_family,
     "phase_harmonics": _phase_harmonic_family,
+    "jtfs": _jtfs_family,
 }
 
 DEFAULT_FAMILIES = ("local", "global", "quantiles", "level")
@@ -335,7 +363,11 @@ class TimeSeriesFeatures(TransformerMixin, BaseEstimator):
       and once, not per input): the offset and gain z-normalisation removes;
     - ``"phase_harmonics"`` (not in the default): the normalised
       :class:`~skscat.PhaseHarmonics1D` statistics (cross-frequency phase and
-      amplitude coupling).
+      amplitude coupling);
+    - ``"jtfs"`` (not in the default): :class:`~skscat.TimeFrequencyScattering`
+      with ``J = L - 2``, ``J_fr = 2``, ``Q = (4, 1)``, averaged over the
+      series and compressed by ``sign(S) log1p(|S| / eps)``: the direction in
+      which frequency content moves.
 
     Scattering blocks are renormalised (second order divided by first order)
     and log-compressed, ``log1p(S / eps)``, by
@@ -776,9 +808,8 @@ def make_time_series_classifier(
     ----------
     families : tuple of str, default=("local", "global", "quantiles", "level")
         Candidate feature families, names of :data:`FEATURE_FAMILIES`
-        (``"phase_harmonics"`` is available too). Adding a family to that
-        mapping (for instance joint time-frequency scattering) makes it
-        available here by name.
+        (``"phase_harmonics"`` and ``"jtfs"`` are available too). Adding a
+        family to that mapping makes it available here by name.
     select_families : bool, default=True
         Choose the subset of ``families`` by leave-one-out error.
     normalize : bool, default=True

@@ -8,7 +8,12 @@ from sklearn.linear_model import RidgeClassifierCV
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skscat import TimeSeriesClassifier, TimeSeriesFeatures, make_time_series_classifier
+from skscat import (
+    TimeFrequencyScattering,
+    TimeSeriesClassifier,
+    TimeSeriesFeatures,
+    make_time_series_classifier,
+)
 from skscat import time_series as ts
 from skscat.phase_harmonics import PhaseHarmonics1D
 from skscat.time_series import BandQuantileFeatures, SeriesLevel, local_scales
@@ -173,6 +178,21 @@ def test_phase_harmonics_family_and_new_family_by_name(monkeypatch):
     )
     clf = make_time_series_classifier(("local", "mean_abs"), random_state=0).fit(X, y)
     assert {f for _, f, _ in clf.features_.blocks_} == {"local", "mean_abs"}
+
+
+def test_jtfs_family_tells_rising_from_falling_chirps():
+    """Joint time-frequency scattering alone separates the sweep directions."""
+    rng = np.random.default_rng(7)
+    X, y = chirps_and_tones(120, rng, N=128)
+    clf = make_time_series_classifier(("jtfs",), differences=False, random_state=0)
+    clf.fit(X[:60], y[:60])
+    (block,) = clf.features_.blocks_
+    assert block[1] == "jtfs"
+    assert isinstance(block[2].steps[0][1], TimeFrequencyScattering)
+    # Signed log compression: the order-0 low-pass is negative for some series.
+    F = clf.features_.transform(X[60:])
+    assert np.isfinite(F).all()
+    assert clf.score(X[60:], y[60:]) >= 0.9
 
 
 def test_bad_input():
