@@ -62,7 +62,10 @@ class RotoTranslationScattering2D(HarmonicTransformer):
         If True, one value per path: the mean over the image's pixels of
         maps computed without sub-sampling (so that quarter turns permute
         the pixels exactly). If False, the ``(H // 2**J, W // 2**J)`` map of
-        each path, low-passed and sub-sampled as in :class:`Scattering2D`.
+        each path, low-passed and sub-sampled as in :class:`Scattering2D`,
+        on a lattice of positions centred on the image (to half a pixel):
+        rotations turn positions about the centre, and a centred lattice
+        keeps them at their radius.
     angle_window : int or None, default=None
         Orientations averaged together at the output. ``None`` (or ``L``)
         averages over all of them: invariance to rotations. A divisor ``w``
@@ -189,7 +192,21 @@ class RotoTranslationScattering2D(HarmonicTransformer):
 
     def _pad_width(self) -> tuple:
         (H, W), (Mp, Np) = self.shape_, self.padded_shape_
-        return (((Mp - H) // 2, (Mp - H + 1) // 2), ((Np - W) // 2, (Np - W + 1) // 2))
+        if self.average:
+            # Even margins: a quarter turn of the padded image is the padded quarter turn.
+            return (((Mp - H) // 2, (Mp - H + 1) // 2), ((Np - W) // 2, (Np - W + 1) // 2))
+        # The output lattice sits at 2**J * (i + 1) on the padded grid: place
+        # the image so that the lattice is centred on it (to half a pixel).
+        # Rotations turn positions about the image centre, so a centred
+        # lattice sees the same content at the same radius after a turn.
+        s = 2**self.J
+
+        def before(n, m, p):
+            return min(max((s * (m + 1) - n + 1) // 2, 0), p - n)
+
+        top = before(H, self.output_shape_[0], Mp)
+        left = before(W, self.output_shape_[1], Np)
+        return ((top, Mp - H - top), (left, Np - W - left))
 
     def _bank(self, dtype: str):
         return morlet_filter_bank_2d(*self.padded_shape_, self.J, self.L, dtype)

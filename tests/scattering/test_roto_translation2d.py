@@ -58,9 +58,27 @@ def test_first_layer_is_scattering2d(rng):
     """Without angular averaging (window 1), orders 0 and 1 are Scattering2D's."""
     X = rng.standard_normal((3, 21 * 26))
     params = dict(J=3, L=6, shape=(21, 26), max_order=1, backend="numpy")
-    ours = RotoTranslationScattering2D(angle_window=1, **params).fit_transform(X)
-    ref = Scattering2D(**params).fit_transform(X)
-    assert relative_error(ours, ref) < 1e-14
+    roto = RotoTranslationScattering2D(angle_window=1, **params).fit(X)
+    # The spatial output lattice is centred on the image: give Scattering2D the same margins.
+    ref = Scattering2D(**params).fit(X)
+    ref._pad_width = roto._pad_width
+    assert relative_error(roto.transform(X), ref.transform(X)) < 1e-14
+
+
+def test_spatial_lattice_is_centred():
+    """Output positions are symmetric about the image centre (to half a pixel)."""
+    for size, J in [(28, 3), (31, 1), (32, 3), (15, 2), (5, 3), (64, 4)]:
+        est = RotoTranslationScattering2D(J=J, L=4, shape=(size, size + 1), max_order=1)
+        est.fit(np.zeros((1, size * (size + 1))))
+        for axis, n in enumerate((size, size + 1)):
+            before, after = est._pad_width()[axis]
+            assert before >= 0 and after >= 0
+            assert before + after == est.padded_shape_[axis] - n
+            positions = 2**J * np.arange(1, est.output_shape_[axis] + 1) - before
+            assert abs(positions.mean() - (n - 1) / 2) <= 0.5
+    # average=True keeps even margins (exact quarter-turn invariance).
+    est = RotoTranslationScattering2D(J=3, L=4, shape=(28, 28), average=True)
+    assert est.fit(np.zeros((1, 784)))._pad_width() == ((6, 6), (6, 6))
 
 
 @pytest.mark.parametrize("size, J, L", [(16, 2, 4), (28, 2, 8), (14, 3, 8), (20, 1, 6)])
@@ -101,16 +119,16 @@ def test_orientation_windows_turn_with_the_image(rng):
     assert relative_error(R[:, 1 + 2 * G :], shifted) < 1e-13
 
 
-def test_spatial_output_is_equivariant_to_quarter_turns():
+@pytest.mark.parametrize("size, J", [(31, 1), (29, 2)])
+def test_spatial_output_is_equivariant_to_quarter_turns(size, J):
     """Un-averaged maps turn with the image (a permutation of positions).
 
-    Exact when the sub-sampling lattices are symmetric about the image centre
-    (odd size 31 with J=1 puts the centre on the lattice) and the padding only
-    adds zeros; for other sizes the lattice is off by a pixel after a turn.
+    Exact when the centred output lattice puts the image centre on a lattice
+    point (odd sizes with ``size + 1 - 2**J * (h + 1)`` even) and the padding
+    only adds zeros; for other sizes the lattice is off by half a pixel.
     """
-    size = 31
     X = blob_images(size=size)
-    est = RotoTranslationScattering2D(J=1, L=8, shape=(size, size), backend="numpy").fit(X)
+    est = RotoTranslationScattering2D(J=J, L=8, shape=(size, size), backend="numpy").fit(X)
     h, w = est.output_shape_
     S = est.transform(X).reshape(3, -1, h, w)
     R = est.transform(rot90(X, size)).reshape(3, -1, h, w)
