@@ -388,7 +388,8 @@ def phase_harmonic_moments(
                 blocks = [plan.cphase.get((j2, m)) for m in range(1, j2 + 1)]
                 if not any(blocks):
                     continue
-                A2 = A[:, j2 * L : (j2 + 1) * L]
+                # contiguous once, not at each of the j2 phase doublings below
+                A2 = xp.ascontiguousarray(A[:, j2 * L : (j2 + 1) * L])
                 P = W[:, j2 * L : (j2 + 1) * L]
                 if W_bar is None:
                     W_bar = W.conj()
