@@ -497,12 +497,34 @@ def cross_lag_sums(F1, F2, rows, cols, E, out):
     product and a matrix product. ``F1``, ``F2`` (B, L, M, 2 N) and ``out``
     (B, L, R, 2 T) are interleaved complex. Columns outer, rows inner: the
     accumulation over the box's rows is one contiguous, vectorisable loop
-    per lag, and every output sums its ``C`` terms in column order.
+    per lag; with fewer than 8 rows (1-D signals), rows outer. Every output
+    sums its ``C`` terms in column order either way.
     """
     B, Lc = F1.shape[0], F1.shape[1]
     R, C = rows.shape[0], cols.shape[0]
     T = E.shape[1] // 2
     zero = out.dtype.type(0)
+    if R < 8:
+        for b in prange(B):
+            for li in range(Lc):
+                for ri in range(R):
+                    f1 = F1[b, li, rows[ri]]
+                    f2 = F2[b, li, rows[ri]]
+                    o = out[b, li, ri]
+                    for t in range(2 * T):
+                        o[t] = zero
+                    for ci in range(C):
+                        c = cols[ci]
+                        a_re, a_im = f1[2 * c], f1[2 * c + 1]
+                        b_re, b_im = f2[2 * c], f2[2 * c + 1]
+                        g_re = a_re * b_re + a_im * b_im
+                        g_im = a_im * b_re - a_re * b_im
+                        e = E[ci]
+                        for t in range(T):
+                            e_re, e_im = e[2 * t], e[2 * t + 1]
+                            o[2 * t] += g_re * e_re - g_im * e_im
+                            o[2 * t + 1] += g_re * e_im + g_im * e_re
+        return
     for b in prange(B):
         g_re = np.empty(R, dtype=out.dtype)
         g_im = np.empty(R, dtype=out.dtype)

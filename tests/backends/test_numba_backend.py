@@ -530,15 +530,16 @@ def test_phase_double_py_func_matches_numpy(rng):
 
 
 def test_cross_lag_sums_py_func_matches_numpy(rng):
-    shape = (2, 3, 5, 6)
+    shape = (2, 3, 10, 6)
     F1, F2 = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape) for _ in range(2))
-    rows, cols = np.array([0, 2, 4]), np.array([1, 5])
+    cols = np.array([1, 5])
     E = rng.standard_normal((2, 3)) + 1j * rng.standard_normal((2, 3))
-    out = np.empty((2, 3, 3, 3), dtype=np.complex128)
     views = [a.view(np.float64) for a in (F1, F2)]
-    K.cross_lag_sums.py_func(*views, rows, cols, E.view(np.float64), out.view(np.float64))
-    want = NumpyBackend().cross_lag_sums(F1, F2, rows, cols, E)
-    np.testing.assert_allclose(out, want, rtol=1e-14, atol=1e-14)
+    for rows in (np.array([0, 2, 4]), np.arange(9)):  # both loop orders
+        out = np.empty((2, 3, rows.size, 3), dtype=np.complex128)
+        K.cross_lag_sums.py_func(*views, rows, cols, E.view(np.float64), out.view(np.float64))
+        want = NumpyBackend().cross_lag_sums(F1, F2, rows, cols, E)
+        np.testing.assert_allclose(out, want, rtol=1e-14, atol=1e-14)
 
 
 @pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
@@ -552,7 +553,12 @@ def test_cross_lag_sums_matches_numpy(rng, dtype, n_jobs):
     E = (rng.standard_normal((9, 4)) + 1j * rng.standard_normal((9, 4))).astype(dtype)
     ops, ref = NumbaBackend(n_jobs=n_jobs), NumpyBackend()
     tol = 1e-14 if dtype == np.complex128 else 2e-6
-    boxes = ((None, None), (np.array([0, 3, 6]), None), (np.array([1, 2]), np.array([0, 4, 8])))
+    boxes = (
+        (None, None),  # 7 rows: the rows-outer loop
+        (np.array([0, 3, 6]), None),
+        (np.array([1, 2]), np.array([0, 4, 8])),
+        (np.array([0, 1, 2, 3, 4, 5, 6, 2]), np.array([0, 4, 8])),  # 8 rows: columns outer
+    )
     for rows, cols in boxes:
         Eb = E if cols is None else E[cols]
         for f1, f2 in ((F1, F2), (F1[:, 1:3], F2[:, :2])):  # contiguous, and channel slices
