@@ -5,9 +5,10 @@ Runs each benchmark case with default parameters on one thread
 (:func:`time.thread_time`) spent in every backend operation (FFTs, the fused
 filter product and periodisation, the low-passes, moduli, phase harmonics,
 padding), medians of ``--repeat`` transforms; "rest" is what runs outside the
-backend operations (for phase harmonics: the moments' means, matrix products
-and lag sums in NumPy). One thread and CPU time keep the profile meaningful
-on a machine shared with other jobs, where wall-clock times are not. The
+backend operations (for phase harmonics: the moments' means and matrix
+products in NumPy; the lag sums' fused pass is ``cross_lag_sums``). One
+thread and CPU time keep the profile meaningful on a machine shared with
+other jobs, where wall-clock times are not. The
 "FFT floor" column is scipy.fft alone doing the same FFTs
 (:mod:`_fft_floor`), in the same units.
 
@@ -44,6 +45,7 @@ OPS = (
     "lowpass_spatial",
     "modulus",
     "phase_harmonic",
+    "cross_lag_sums",
     "pad_reflect",
 )
 FFTS = {"rfft", "fft", "ifft", "irfft"}
@@ -75,6 +77,10 @@ def cases():
         ),
         "PH2D 4x256x256 J=6 dn=0": lambda: (
             PhaseHarmonics2D(J=6, delta_n=0, normalize=None),
+            _texture((4, 256 * 256)),
+        ),
+        "PH2D 4x256x256 J=6 dn=1": lambda: (
+            PhaseHarmonics2D(J=6, delta_n=1, normalize=None),
             _texture((4, 256 * 256)),
         ),
     }

@@ -389,6 +389,7 @@ class CupyBackend:
     # The reference is written with ``self.xp`` only, so it serves here unchanged.
     phase_harmonic = NumpyBackend.phase_harmonic
     rotation_modulus_integrals = NumpyBackend.rotation_modulus_integrals
+    cross_lag_sums = NumpyBackend.cross_lag_sums
 
     def phase_relu(self, z, n_phases: int, ndim: int):
         """Rectified real parts ``max(Re(exp(i alpha_a) z), 0)`` over ``n_phases`` phases.

@@ -79,6 +79,35 @@ class NumpyBackend:
         shape = x.shape[x.ndim - ndim : -1] + (n_last,)
         return scipy.fft.irfftn(x, s=shape, axes=self._axes(ndim), workers=self.workers)
 
+    def cross_lag_sums(self, F1, F2, rows, cols, E):
+        """``sum_q F1[..., r, q] conj(F2[..., r, q]) E[q, t]`` over the columns ``q`` of a box.
+
+        The first stage of phase harmonics' lag sums (cross-correlations at a
+        few lags from two spectra): their product restricted to a frequency
+        box, contracted with the columns' phase factors. Written with
+        ``self.xp`` only, so every backend shares it.
+
+        Parameters
+        ----------
+        F1, F2 : complex arrays of shape (n, C, M, N)
+        rows, cols : int arrays or None
+            Frequency indices of the box along ``M`` and ``N`` (host arrays;
+            ``None``: all).
+        E : complex array of shape (len(cols), T)
+
+        Returns
+        -------
+        complex array of shape (n, C, len(rows), T)
+        """
+        xp = self.xp
+        if rows is not None:
+            idx = xp.asarray(rows)
+            F1, F2 = xp.take(F1, idx, axis=-2), xp.take(F2, idx, axis=-2)
+        if cols is not None:
+            idx = xp.asarray(cols)
+            F1, F2 = xp.take(F1, idx, axis=-1), xp.take(F2, idx, axis=-1)
+        return xp.matmul(F1 * F2.conj(), E)
+
     def hermitian_full(self, x, n_last: int, ndim: int):
         """Full spectrum of a real signal from its half spectrum (``rfft`` output).
 

@@ -78,7 +78,7 @@ def _wavelet_intermediates(tape, ops):
 
 def backward(est, X, tape, G, backend):
     """Gradient of ``<Phi(X), G>`` with respect to ``X``."""
-    with blas_threads(backend.workers):
+    with blas_threads(1):  # small matrix products, as in the forward
         return _backward(est, tape, G, backend)
 
 

@@ -91,9 +91,10 @@ class _PhaseHarmonicsBase(HarmonicTransformer):
         host_bank = self._bank(np.dtype(X.dtype).name)
         bank = backend.prepare_bank(host_bank)  # uploaded once per device, not per batch
         plan = build_plan(self._table())
-        # The matrix products are small and many: BLAS gets the threads that
-        # n_jobs grants, no more (oversubscribed BLAS threads stall them).
-        with blas_threads(backend.workers):
+        # The matrix products are small (a few lags or wavelets against many
+        # pixels): one BLAS thread. Threaded OpenBLAS on such shapes was up to
+        # 1000x slower on a loaded 2-core machine (threads waiting on each other).
+        with blas_threads(1):
             raw, stats = phase_harmonic_moments(
                 x, backend, bank.psi, bank.phi, plan, boxes=self._boxes(host_bank), with_stats=True
             )

@@ -214,23 +214,29 @@ def _phase_factors(xp, spatial, lag_values, cdtype):
     return factors
 
 
-def _lag_sums(xp, G, factors, size: int):
-    """Cross-correlations at the lag grid from a product of spectra.
+def _lag_sums(ops, F1, F2, factors, box, size: int):
+    """Cross-correlations at the lag grid from two spectra.
 
-    ``G = fft(U) conj fft(V)`` of shape ``(..., *S)``; returns ``(..., T_1[, T_2])``
-    with ``mean_u U(u + tau) conj V(u)`` at every combination of the per-axis
-    lag values: one flat matrix product per axis (last axis first).
+    ``F1``, ``F2`` of shape ``(n, C, *S)`` are ``fft(U)`` and ``fft(V)``;
+    returns ``(n, C, T_1[, T_2])`` with ``mean_u U(u + tau) conj V(u)`` at
+    every combination of the per-axis lag values ``factors``
+    (:func:`_phase_factors`), summing only over the frequency ``box`` outside
+    which ``F1 conj F2`` vanishes. The columns' factors go with the product
+    (backend op ``cross_lag_sums``, one pass), the rows' after it.
     """
-    lead = G.shape[: G.ndim - len(factors)]
-    spatial = G.shape[G.ndim - len(factors) :]
-    Ec = factors[-1]
-    out = xp.matmul(G.reshape(-1, spatial[-1]), Ec)  # (... * S_1, T_last)
-    if len(factors) == 2:
-        Er = factors[0]
-        out = out.reshape((-1, spatial[0], Ec.shape[1])).swapaxes(-1, -2)
-        out = xp.matmul(out.reshape(-1, spatial[0]), Er)  # (... * T_2, T_1)
-        out = out.reshape((-1, Ec.shape[1], Er.shape[1])).swapaxes(-1, -2)
-    return out.reshape(lead + tuple(f.shape[1] for f in factors)) / (size * size)
+    xp = ops.xp
+    nd = len(box)
+    rows, cols = (None, box[0]) if nd == 1 else box
+    if nd == 1:
+        F1, F2 = F1[..., None, :], F2[..., None, :]
+    Ec = factors[-1] if cols is None else factors[-1][xp.asarray(cols)]
+    out = ops.cross_lag_sums(F1, F2, rows, cols, Ec)  # (n, C, R, T_last)
+    if nd == 2:
+        Er = factors[0] if rows is None else factors[0][xp.asarray(rows)]
+        out = xp.matmul(Er.T, out)  # (n, C, T_1, T_2)
+    else:
+        out = out[..., 0, :]
+    return out / (size * size)
 
 
 def frequency_boxes(psi, J: int, L: int, ndim: int) -> tuple:
@@ -253,19 +259,6 @@ def frequency_boxes(psi, J: int, L: int, ndim: int) -> tuple:
     return tuple(boxes)
 
 
-def _take_box(xp, F, box):
-    """``F`` restricted to the frequency box (a copy only along restricted axes)."""
-    nd = len(box)
-    for d, idx in enumerate(box):
-        if idx is not None:
-            F = xp.take(F, xp.asarray(idx), axis=F.ndim - nd + d)
-    return F
-
-
-def _box_factors(factors, box):
-    return [E if idx is None else E[idx] for E, idx in zip(factors, box, strict=True)]
-
-
 def phase_harmonic_moments(
     x, ops, psi, phi, plan: MomentPlan, *, boxes=None, with_stats: bool = False
 ):
@@ -277,7 +270,7 @@ def phase_harmonic_moments(
         Real signals (``S = (N,)``) or images (``S = (M, N)``), backend array.
     ops : backend
         Supplies ``fft``, ``ifft``, ``ifft_real``, ``filter_subsample``,
-        ``modulus``, ``phase_harmonic`` and ``xp``.
+        ``modulus``, ``phase_harmonic``, ``cross_lag_sums`` and ``xp``.
     psi : array of shape (J * L, *S)
         Real Fourier wavelets, zero at frequency 0, index ``j * L + t``.
     phi : array of shape (n_phi, *S)
@@ -320,8 +313,7 @@ def phase_harmonic_moments(
 
     def correlate(F1, F2, box):
         """Lag sums of ``F1 conj F2`` where one factor vanishes outside ``box``."""
-        G = _take_box(xp, F1, box) * _take_box(xp, F2, box).conj()
-        return _lag_sums(xp, G, _box_factors(factors, box), size)
+        return _lag_sums(ops, F1, F2, factors, box, size)
 
     X = ops.fft(x, nd)
     xc = x - mean(x)[keep]
@@ -396,7 +388,8 @@ def phase_harmonic_moments(
                 blocks = [plan.cphase.get((j2, m)) for m in range(1, j2 + 1)]
                 if not any(blocks):
                     continue
-                A2 = A[:, j2 * L : (j2 + 1) * L]
+                # contiguous once, not at each of the j2 phase doublings below
+                A2 = xp.ascontiguousarray(A[:, j2 * L : (j2 + 1) * L])
                 P = W[:, j2 * L : (j2 + 1) * L]
                 if W_bar is None:
                     W_bar = W.conj()

@@ -272,6 +272,25 @@ def test_lowpass_spatial_matches_numpy(dtype):
             np.testing.assert_allclose(got, expected, rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_cross_lag_sums_matches_numpy(dtype):
+    rng = np.random.default_rng(6)
+    cb, nb = CupyBackend(xp=np), NumpyBackend()
+    F1, F2 = _complex(rng, (2, 3, 7, 6), dtype), _complex(rng, (2, 3, 7, 6), dtype)
+    E = _complex(rng, (6, 4), dtype)
+    tol = 1e-5 if dtype == np.complex64 else 1e-12
+    for rows, cols in [(None, None), (np.array([0, 2, 6]), np.array([1, 5]))]:
+        Eb = E if cols is None else E[cols]
+        got = cb.cross_lag_sums(F1, F2, rows, cols, Eb)
+        expected = nb.cross_lag_sums(F1, F2, rows, cols, Eb)
+        assert got.shape == expected.shape and got.dtype == expected.dtype
+        np.testing.assert_allclose(got, expected, rtol=tol, atol=tol)
+    # the definition: sum over the box's columns of F1 conj F2 times the factors
+    direct = np.einsum("nlrq,qt->nlrt", F1[:, :, [0, 2, 6]][..., [1, 5]]
+                       * F2[:, :, [0, 2, 6]][..., [1, 5]].conj(), E[[1, 5]])  # fmt: skip
+    np.testing.assert_allclose(got, direct, rtol=tol, atol=tol)
+
+
 def test_every_numpy_backend_op_is_implemented_and_covered():
     """The numpy backend is the reference: the CuPy backend has all its ops."""
     covered = {
@@ -281,6 +300,7 @@ def test_every_numpy_backend_op_is_implemented_and_covered():
         "hermitian_full", "filter_subsample_hermitian", "lowpass_hermitian",  # hermitian
         "phase_harmonic", "phase_relu",  # test_phase_ops_match_numpy
         "lowpass_spatial",  # test_lowpass_spatial_matches_numpy
+        "cross_lag_sums",  # test_cross_lag_sums_matches_numpy
         "prepare_bank",  # test_filter_bank_uploaded_once_per_bank
         "rotation_modulus_integrals",  # test_rotation_modulus_integrals_matches_numpy
     }  # fmt: skip

@@ -527,3 +527,45 @@ def test_phase_double_py_func_matches_numpy(rng):
     out = np.empty_like(z)
     K.phase_double.py_func(z.view(np.float64), r, 1.0, out.view(np.float64))
     np.testing.assert_allclose(out, NumpyBackend().phase_harmonic(z, 2, modulus=r), rtol=1e-15)
+
+
+def test_cross_lag_sums_py_func_matches_numpy(rng):
+    shape = (2, 3, 10, 6)
+    F1, F2 = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape) for _ in range(2))
+    cols = np.array([1, 5])
+    E = rng.standard_normal((2, 3)) + 1j * rng.standard_normal((2, 3))
+    views = [a.view(np.float64) for a in (F1, F2)]
+    for rows in (np.array([0, 2, 4]), np.arange(9)):  # both loop orders
+        out = np.empty((2, 3, rows.size, 3), dtype=np.complex128)
+        K.cross_lag_sums.py_func(*views, rows, cols, E.view(np.float64), out.view(np.float64))
+        want = NumpyBackend().cross_lag_sums(F1, F2, rows, cols, E)
+        np.testing.assert_allclose(out, want, rtol=1e-14, atol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_cross_lag_sums_matches_numpy(rng, dtype, n_jobs):
+    shape = (5, 4, 7, 9)
+    F1, F2 = (
+        (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dtype)
+        for _ in range(2)
+    )
+    E = (rng.standard_normal((9, 4)) + 1j * rng.standard_normal((9, 4))).astype(dtype)
+    ops, ref = NumbaBackend(n_jobs=n_jobs), NumpyBackend()
+    tol = 1e-14 if dtype == np.complex128 else 2e-6
+    boxes = (
+        (None, None),  # 7 rows: the rows-outer loop
+        (np.array([0, 3, 6]), None),
+        (np.array([1, 2]), np.array([0, 4, 8])),
+        (np.array([0, 1, 2, 3, 4, 5, 6, 2]), np.array([0, 4, 8])),  # 8 rows: columns outer
+    )
+    for rows, cols in boxes:
+        Eb = E if cols is None else E[cols]
+        for f1, f2 in ((F1, F2), (F1[:, 1:3], F2[:, :2])):  # contiguous, and channel slices
+            got = ops.cross_lag_sums(f1, f2, rows, cols, Eb)
+            want = ref.cross_lag_sums(f1, f2, rows, cols, Eb)
+            assert got.dtype == dtype and got.shape == want.shape
+            assert relative_error(got, want) <= tol
+    # mixed precisions: NumPy's promotion, not the kernel
+    got = ops.cross_lag_sums(F1, F2.astype(np.complex128), None, None, E)
+    assert got.dtype == np.complex128

@@ -30,8 +30,10 @@ def test_phase_harmonic_op(backend, dtype):
         ops.phase_harmonic(z, -1)
 
 
+@pytest.mark.parametrize("backend", [b for b in available_backends() if b != "cupy"])
 @pytest.mark.parametrize("shape", [(12, 10), (16,), (9, 9)])
-def test_lag_sums_equal_fft_correlation(shape):
+def test_lag_sums_equal_fft_correlation(shape, backend):
+    ops = get_backend(backend)
     rng = np.random.default_rng(1)
     U = rng.standard_normal((2, 3) + shape) + 1j * rng.standard_normal((2, 3) + shape)
     V = rng.standard_normal((2, 3) + shape) + 1j * rng.standard_normal((2, 3) + shape)
@@ -40,9 +42,23 @@ def test_lag_sums_equal_fft_correlation(shape):
     size = int(np.prod(shape))
     maps = np.fft.ifftn(FU * FV.conj(), axes=axes) / size
     lags = tuple(np.array([0, 1, n - 2, 3]) for n in shape)
-    sums = _lag_sums(np, FU * FV.conj(), _phase_factors(np, shape, lags, np.complex128), size)
+    factors = _phase_factors(np, shape, lags, np.complex128)
+    sums = _lag_sums(ops, FU, FV, factors, (None,) * len(shape), size)
     grid = np.ix_(*lags)
     np.testing.assert_allclose(sums, maps[(...,) + grid], atol=1e-12)
+    # restricted to a box outside which FU vanishes: the same sums
+    box = tuple(np.array([0, 1, n - 1]) for n in shape)
+    inside = np.zeros(shape, dtype=bool)
+    inside[np.ix_(*box)] = True
+    FU_box = np.where(inside, FU, 0)
+    full = _lag_sums(ops, FU_box, FV, factors, (None,) * len(shape), size)
+    np.testing.assert_allclose(_lag_sums(ops, FU_box, FV, factors, box, size), full, atol=1e-14)
+    # float32 spectra (the fused kernel's other precision), on a slice of a batch
+    F32 = [F.astype(np.complex64)[:, 1:] for F in (FU, FV)]
+    f32 = [E.astype(np.complex64) for E in factors]
+    got = _lag_sums(ops, *F32, f32, (None,) * len(shape), size)
+    assert got.dtype == np.complex64
+    np.testing.assert_allclose(got, maps[(slice(None), slice(1, None)) + grid], atol=1e-5)
     # the definition: mean_u U(u + tau) conj V(u)
     tau = tuple(int(v[1]) for v in lags)
     direct = np.mean(np.roll(U, [-t for t in tau], axis=axes) * V.conj(), axis=axes)
@@ -90,7 +106,7 @@ def test_every_backend_has_the_ops_the_cores_call():
     from skscat.backends.numpy_backend import NumpyBackend
 
     ops = ("phase_harmonic", "phase_relu", "prepare_bank", "lowpass_spatial",
-           "hermitian_full", "pad_reflect", "modulus", "filter_subsample")
+           "hermitian_full", "pad_reflect", "modulus", "filter_subsample", "cross_lag_sums")
     backends = (NumpyBackend(), NumbaBackend(), CupyBackend(xp=np))
     for backend in backends:
         assert backend.workers >= 1
