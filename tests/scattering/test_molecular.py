@@ -54,14 +54,40 @@ def test_features_are_the_scattering_of_the_densities(qm7):
     out = np.empty((6, 3, 3, 4))
     scattering3d(rho, backend, bank, max_order=2, powers=powers, out=out)
     ref = np.concatenate([order0_integrals(rho, backend, powers), out.reshape(6, -1)], 1)
-    np.testing.assert_allclose(feats, ref.reshape(2, -1), rtol=1e-12)
+    grid = feats[:, : -3 * len(powers)]
+    np.testing.assert_allclose(grid, ref.reshape(2, -1), rtol=1e-12)
     # the same as Kymatio's filters (HarmonicScattering3D) up to their Nyquist remainder
     h = HarmonicScattering3D(J=1, L=2, shape=(24,) * 3, integral_powers=powers, include_order0=True)
     kym = h.fit_transform(rho.reshape(6, -1)).reshape(2, -1)
-    assert relative_error(feats, kym) < 3e-3
+    assert relative_error(grid, kym) < 3e-3
     names = est.get_feature_names_out()
     assert len(names) == feats.shape[1] == est.n_features_out_
-    assert names[0] == "nuclear_order0_q=0.5" and names[-1].startswith("core_order2_j1=0_j2=1_l=2")
+    assert names[0] == "nuclear_order0_q=0.5" and names[-13].startswith("core_order2_j1=0_j2=1_l=2")
+    assert list(names[-12:-8]) == [f"nuclear_isolated_q={q:g}" for q in powers]
+
+
+def test_isolated_integrals(qm7):
+    X, _ = qm7
+    est = MolecularScattering(**SMALL, backend="numpy").fit(X[:3])
+    feats = est.transform(X[:3])
+    names = list(est.get_feature_names_out())
+    Z = X[:3, 0::4]
+    val = valence_charges(Z)
+    for d, w in (("nuclear", Z), ("valence", val), ("core", Z - val)):
+        # q = 1: the charges; q = 2: sum w**2 / (8 pi**1.5 s**3), s = 1 grid sample here
+        np.testing.assert_allclose(feats[:, names.index(f"{d}_isolated_q=1")], w.sum(1), rtol=1e-15)
+        q2 = (w**2).sum(1) / (8 * np.pi**1.5)
+        np.testing.assert_allclose(feats[:, names.index(f"{d}_isolated_q=2")], q2, rtol=1e-14)
+    # a lone atom does not overlap anything: its grid integrals are the isolated
+    # ones, up to the sampling of the Gaussian (Poisson sum: exp(-2 pi**2 s**2 / q))
+    atom = np.array([[8.0, 0.3, -0.2, 0.1]])
+    lone = MolecularScattering(**SMALL, backend="numpy").fit(atom)
+    f = lone.transform(atom)[0]
+    names = list(lone.get_feature_names_out())
+    for q, tol in (("0.5", 1e-12), ("1", 3e-8), ("2", 1e-3), ("3", 1e-2)):
+        grid = f[names.index(f"nuclear_order0_q={q}")]
+        iso = f[names.index(f"nuclear_isolated_q={q}")]
+        assert abs(grid - iso) <= tol * iso, (q, grid, iso)
 
 
 def test_translation_and_permutation_invariance(qm7):
