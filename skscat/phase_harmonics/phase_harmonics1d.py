@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from numbers import Integral
 
+from .._docstrings import with_batched_parameters
 from .._shapes import infer_signal_length
 from ._banks import phase_harmonic_bank_1d
 from ._common import _families, _PhaseHarmonicsBase
 from .moments import FAMILIES, moment_table_1d
 
 
+@with_batched_parameters
 class PhaseHarmonics1D(_PhaseHarmonicsBase):
     """Wavelet phase-harmonic statistics of time series, as a scikit-learn transformer.
 
@@ -50,17 +52,7 @@ class PhaseHarmonics1D(_PhaseHarmonicsBase):
         same signal (see :class:`PhaseHarmonics2D`): every feature in
         ``[-1, 1]``, invariant to ``a x + b``, ``a > 0``, and without the
         imaginary parts that vanish for real signals.
-    backend : {"auto", "numpy", "numba", "cupy"}, default="auto"
-        Array backend.
-    batch_size : int or "auto", default="auto"
-        Signals transformed at a time.
-    n_jobs : int or None, default=None
-        Threads for FFTs and kernels. ``None``: the physical cores this
-        process may use, fewer under ``threadpoolctl`` limits or
-        ``OMP_NUM_THREADS``, one inside joblib or dask workers (see the
-        backends page); ``-1``: all CPUs. Results do not depend on it.
-    verbose : bool or int, default=False
-        Show a progress bar over batches.
+    <batched parameters>
 
     Attributes
     ----------

@@ -7,12 +7,14 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._docstrings import with_batched_parameters
 from .._shapes import infer_image_shape, validate_shape_param
 from ._banks import WAVELETS_2D, phase_harmonic_bank_2d
 from ._common import _families, _PhaseHarmonicsBase
 from .moments import FAMILIES, moment_table_2d
 
 
+@with_batched_parameters
 class PhaseHarmonics2D(_PhaseHarmonicsBase):
     """Wavelet phase-harmonic (WPH) statistics of images, as a scikit-learn transformer.
 
@@ -79,17 +81,7 @@ class PhaseHarmonics2D(_PhaseHarmonicsBase):
         ``Cphase``, ``L(j, 0, 1)``), and imaginary parts that vanish for real
         images (``S11`` at lag 0, ``S00``, ``L``) are left out. A band with no
         energy gives 0.
-    backend : {"auto", "numpy", "numba", "cupy"}, default="auto"
-        Array backend; all give the same numbers to float tolerance.
-    batch_size : int or "auto", default="auto"
-        Images transformed at a time (``"auto"``: about 256 MiB of work memory).
-    n_jobs : int or None, default=None
-        Threads for FFTs and kernels. ``None``: the physical cores this
-        process may use, fewer under ``threadpoolctl`` limits or
-        ``OMP_NUM_THREADS``, one inside joblib or dask workers (see the
-        backends page); ``-1``: all CPUs. Results do not depend on it.
-    verbose : bool or int, default=False
-        Show a progress bar over batches.
+    <batched parameters>
 
     Attributes
     ----------

@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from .._base import HarmonicTransformer, ShapeWarning, validate_shape_param
+from .._docstrings import with_batched_parameters
 from ..filters.solid_harmonic3d import solid_harmonic_filter_bank_3d
 from .core3d import order0_integrals, scattering3d, scattering3d_paths
 
@@ -61,6 +62,7 @@ def _power_label(q: float) -> str:
     return f"{q:g}"
 
 
+@with_batched_parameters
 class HarmonicScattering3D(HarmonicTransformer):
     """3-D solid harmonic wavelet scattering integrals, as a scikit-learn transformer.
 
@@ -100,19 +102,7 @@ class HarmonicScattering3D(HarmonicTransformer):
     include_order0 : bool, default=False
         If True, prepend the order-0 integrals ``sum_u |x(u)|**q`` (one per
         power), which Kymatio computes separately.
-    backend : {"auto", "numpy", "numba", "cupy"}, default="auto"
-        Array backend (``"numpy"`` is the reference); all give the same
-        numbers to floating-point tolerance.
-    batch_size : int or "auto", default="auto"
-        Rows transformed at a time; ``"auto"`` keeps a batch's working memory
-        near 256 MiB.
-    n_jobs : int or None, default=None
-        Threads for FFTs and kernels. ``None``: the physical cores this
-        process may use, fewer under ``threadpoolctl`` limits or
-        ``OMP_NUM_THREADS``, one inside joblib or dask workers (see the
-        backends page); ``-1``: all CPUs. Results do not depend on it.
-    verbose : bool or int, default=False
-        Show a progress bar over batches.
+    <batched parameters>
 
     Attributes
     ----------

@@ -7,6 +7,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
+from .._docstrings import with_batched_parameters
 from .harmonic_scattering3d import HarmonicScattering3D, _check_powers
 
 # Electrons in the closed shells below each period (noble-gas cores): an atom
@@ -28,6 +29,7 @@ def valence_charges(Z) -> np.ndarray:
     return np.where(Z > 0, Z - core, 0).astype(np.float64)
 
 
+@with_batched_parameters
 class MolecularScattering(HarmonicScattering3D):
     """Solid harmonic scattering invariants of molecules, as a scikit-learn transformer.
 
@@ -79,17 +81,7 @@ class MolecularScattering(HarmonicScattering3D):
         Highest scattering order.
     integral_powers : sequence of float, default=(0.5, 1.0, 2.0, 3.0)
         Powers ``q`` of the integrals.
-    backend : {"auto", "numpy", "numba", "cupy"}, default="auto"
-        Array backend.
-    batch_size : int or "auto", default="auto"
-        Molecules featurised at a time.
-    n_jobs : int or None, default=None
-        Threads for FFTs and kernels. ``None``: the physical cores this
-        process may use, fewer under ``threadpoolctl`` limits or
-        ``OMP_NUM_THREADS``, one inside joblib or dask workers (see the
-        backends page); ``-1``: all CPUs. Results do not depend on it.
-    verbose : bool or int, default=False
-        Show a progress bar over batches.
+    <batched parameters>
 
     Attributes
     ----------

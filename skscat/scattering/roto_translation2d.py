@@ -8,12 +8,14 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from .._base import HarmonicTransformer, infer_image_shape, validate_shape_param
+from .._docstrings import with_batched_parameters
 from ..filters.angular import n_angular_wavelets
 from ..filters.morlet2d import morlet_filter_bank_2d
 from .core_roto2d import roto_translation2d
 from .scattering2d import padded_size
 
 
+@with_batched_parameters
 class RotoTranslationScattering2D(HarmonicTransformer):
     """Roto-translation scattering of images: features invariant to rotations.
 
@@ -72,18 +74,7 @@ class RotoTranslationScattering2D(HarmonicTransformer):
         of ``L`` keeps ``L // w`` orientation windows of ``w pi / L``
         radians each: invariance to rotations smaller than that window only,
         and the windows are permuted cyclically by larger ones.
-    backend : {"auto", "numpy", "numba", "cupy"}, default="auto"
-        Array backend; all give the same numbers to floating-point tolerance.
-    batch_size : int or "auto", default="auto"
-        Rows transformed at a time; ``"auto"`` keeps a batch's working memory
-        near 256 MiB.
-    n_jobs : int or None, default=None
-        Threads for FFTs and kernels. ``None``: the physical cores this
-        process may use, fewer under ``threadpoolctl`` limits or
-        ``OMP_NUM_THREADS``, one inside joblib or dask workers (see the
-        backends page); ``-1``: all CPUs. Results do not depend on it.
-    verbose : bool or int, default=False
-        Show a progress bar over batches.
+    <batched parameters>
 
     Attributes
     ----------

@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from .._base import HarmonicTransformer, infer_signal_length
+from .._docstrings import with_batched_parameters
 from ..filters._cache import memoize
 from ..filters.morlet1d import morlet_filter_bank_1d
 from ._paths1d import geometry_1d, path_name, path_table_1d, plan_1d, scattering1d_paths
@@ -52,6 +53,7 @@ def _coordinate_meta(J, Q1, Q2, max_order, geometry, average) -> dict:
     return meta
 
 
+@with_batched_parameters
 class Scattering1D(HarmonicTransformer):
     """1-D wavelet scattering transform of time series, as a scikit-learn transformer.
 
@@ -88,18 +90,7 @@ class Scattering1D(HarmonicTransformer):
         path shares one time grid. First-order values equal Kymatio's
         unaveraged ones (``T=0``) at the samples Kymatio keeps; second-order
         ones are computed without Kymatio's sub-sampling in between.
-    backend : {"auto", "numpy", "numba", "cupy"}, default="auto"
-        Array backend; ``"auto"`` takes the fastest available CPU backend.
-    batch_size : int or "auto", default="auto"
-        Rows transformed at a time; ``"auto"`` keeps a batch's working memory
-        near 256 MiB.
-    n_jobs : int or None, default=None
-        Threads for FFTs and kernels. ``None``: the physical cores this
-        process may use, fewer under ``threadpoolctl`` limits or
-        ``OMP_NUM_THREADS``, one inside joblib or dask workers (see the
-        backends page); ``-1``: all CPUs. Results do not depend on it.
-    verbose : bool or int, default=False
-        Show a progress bar over batches.
+    <batched parameters>
 
     Attributes
     ----------

@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._base import HarmonicTransformer, infer_image_shape, validate_shape_param
+from .._docstrings import with_batched_parameters
 from ..filters.morlet2d import morlet_filter_bank_2d
 from ._nonlinearities import NONLINEARITIES
 from ._paths2d import path_name, scattering2d_paths
@@ -19,6 +20,7 @@ def padded_size(n: int, J: int) -> int:
     return ((n + 2**J) // 2**J + 1) * 2**J
 
 
+@with_batched_parameters
 class Scattering2D(HarmonicTransformer):
     """2-D wavelet scattering transform of images, as a scikit-learn transformer.
 
@@ -61,21 +63,7 @@ class Scattering2D(HarmonicTransformer):
     n_phases : int, default=4
         Number of phases ``A`` of ``nonlinearity="relu"`` (ignored for the
         modulus). Paths: ``1 + J L A + (L A)**2 J (J - 1) / 2`` at order 2.
-    backend : {"auto", "numpy", "numba", "cupy"}, default="auto"
-        Array backend: ``"numpy"`` is the reference, ``"numba"`` runs compiled
-        CPU kernels, ``"cupy"`` runs on an NVIDIA GPU (CuPy input stays on the
-        device). ``"auto"`` takes the fastest CPU backend available. All give
-        the same numbers to floating-point tolerance.
-    batch_size : int or "auto", default="auto"
-        Rows transformed at a time; ``"auto"`` keeps a batch's working memory
-        near 256 MiB. Memory is bounded by it whatever ``n_samples`` is.
-    n_jobs : int or None, default=None
-        Threads for FFTs and kernels. ``None``: the physical cores this
-        process may use, fewer under ``threadpoolctl`` limits or
-        ``OMP_NUM_THREADS``, one inside joblib or dask workers (see the
-        backends page); ``-1``: all CPUs. Results do not depend on it.
-    verbose : bool or int, default=False
-        Show a progress bar over batches.
+    <batched parameters>
 
     Attributes
     ----------

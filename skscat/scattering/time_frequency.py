@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._base import HarmonicTransformer, infer_signal_length
+from .._docstrings import with_batched_parameters
 from ..filters._cache import memoize
 from ..filters.morlet1d import frequential_filter_bank, morlet_filter_bank_1d, morlet_params_1d
 from ._paths1d import geometry_1d
@@ -69,6 +70,7 @@ def _meta(plan, geometry) -> dict:
     return meta
 
 
+@with_batched_parameters
 class TimeFrequencyScattering(HarmonicTransformer):
     r"""Joint time-frequency scattering (JTFS) of time series, as a scikit-learn transformer.
 
@@ -124,18 +126,7 @@ class TimeFrequencyScattering(HarmonicTransformer):
     format : {"time", "joint"}, default="time"
         Output layout (see above). ``"joint"`` needs frequential averaging
         and ``stride_fr <= 2**J_fr``.
-    backend : {"auto", "numpy", "numba", "cupy"}, default="auto"
-        Array backend; ``"auto"`` takes the fastest available CPU backend.
-    batch_size : int or "auto", default="auto"
-        Rows transformed at a time; ``"auto"`` keeps a batch's working memory
-        near 256 MiB.
-    n_jobs : int or None, default=None
-        Threads for FFTs and kernels. ``None``: the physical cores this
-        process may use, fewer under ``threadpoolctl`` limits or
-        ``OMP_NUM_THREADS``, one inside joblib or dask workers (see the
-        backends page); ``-1``: all CPUs. Results do not depend on it.
-    verbose : bool or int, default=False
-        Show a progress bar over batches.
+    <batched parameters>
 
     Attributes
     ----------
