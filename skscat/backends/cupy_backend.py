@@ -233,9 +233,20 @@ class CupyBackend:
             self._as_complex(x), s=shape, axes=self._axes(ndim), **self._fft_kw
         )
 
+    def _ifft1(self, x, axis: int, overwrite: bool = False):
+        """Inverse complex FFT along one axis (``overwrite``: ``x`` is a temporary)."""
+        return self._fft_module.ifft(
+            self._as_complex(x), axis=axis, overwrite_x=overwrite, **self._fft_kw
+        )
+
+    def _irfft1(self, x, n: int, axis: int):
+        """Inverse real FFT along one axis, ``n`` output samples (zero-pads ``x``)."""
+        return self._fft_module.irfft(self._as_complex(x), n=n, axis=axis, **self._fft_kw)
+
     # Written with ``self.xp`` only in the reference, so they serve here unchanged.
     hermitian_full = NumpyBackend.hermitian_full
     pad_reflect = NumpyBackend.pad_reflect
+    irfft_box = NumpyBackend.irfft_box
 
     def filter_subsample_hermitian(self, x, filters, k: int, ndim: int, n_last: int):
         """:meth:`filter_subsample` of the full spectrum whose half ``x`` is given.

@@ -79,6 +79,48 @@ class NumpyBackend:
         shape = x.shape[x.ndim - ndim : -1] + (n_last,)
         return scipy.fft.irfftn(x, s=shape, axes=self._axes(ndim), workers=self.workers)
 
+    def _ifft1(self, x, axis: int, overwrite: bool = False):
+        """Inverse complex FFT along one axis (``overwrite``: ``x`` is a temporary)."""
+        return scipy.fft.ifft(x, axis=axis, workers=self.workers, overwrite_x=overwrite)
+
+    def _irfft1(self, x, n: int, axis: int):
+        """Inverse real FFT along one axis, ``n`` output samples (zero-pads ``x``)."""
+        return scipy.fft.irfft(x, n=n, axis=axis, workers=self.workers)
+
+    def irfft_box(self, z, box: tuple, shape: tuple):
+        """:meth:`irfft` of a half spectrum that is zero outside a box of frequencies.
+
+        ``z`` is ``(..., m0, m1, c2 + 1)``: the spectrum on ``|k_a| <= c_a``
+        (indices ``0..c_a`` then ``-c_a..-1`` on axes 0 and 1, ``m_a = 2 c_a +
+        1``, or the whole axis where ``2 c_a + 1 >= n_a``), zero elsewhere.
+        One-dimensional inverse FFTs run only over lines that are not zero:
+        axis 0 on the ``m1 (c2 + 1)`` lines of the box, axis 1 on the ``M (c2
+        + 1)`` lines that have data, then the real inverse along axis 2
+        (zero-padding the rest). Equal to ``irfft`` of the zero-filled
+        spectrum up to rounding. Written with ``self.xp`` and the backend's
+        one-dimensional FFTs, so other backends reuse it.
+        """
+        xp = self.xp
+        M, N, O = shape
+        c0, c1, c2 = box
+        lead = z.shape[:-3]
+        cdtype = np.result_type(z.dtype, np.complex64)
+        if 2 * c0 + 1 < M:
+            buf = xp.zeros(lead + (M,) + z.shape[-2:], dtype=cdtype)
+            buf[..., : c0 + 1, :, :] = z[..., : c0 + 1, :, :]
+            buf[..., M - c0 :, :, :] = z[..., c0 + 1 :, :, :]
+            z = self._ifft1(buf, -3, True)
+        else:
+            z = self._ifft1(z, -3, True)
+        if 2 * c1 + 1 < N:
+            buf = xp.zeros(lead + (M, N, z.shape[-1]), dtype=cdtype)
+            buf[..., : c1 + 1, :] = z[..., : c1 + 1, :]
+            buf[..., N - c1 :, :] = z[..., c1 + 1 :, :]
+            z = self._ifft1(buf, -2, True)
+        else:
+            z = self._ifft1(z, -2, True)
+        return self._irfft1(z, O, -1)
+
     def cross_lag_sums(self, F1, F2, rows, cols, E):
         """``sum_q F1[..., r, q] conj(F2[..., r, q]) E[q, t]`` over the columns ``q`` of a box.
 

@@ -27,6 +27,19 @@ planes only and is kept as three 2-D planes (``None`` where it is below
 ``1e-12`` of the filter's peak); :mod:`skscat.scattering.core3d` adds the
 remainder's contribution exactly. Odd-sized axes use the standard DFT
 frequencies (Kymatio 0.3 shifts them by one sample on odd sizes).
+
+The remainder's output is imaginary where the Hermitian part's is real, so it
+only adds its own energy to ``sum_m |x * psi_{j,l,m}|**2``: a remainder whose
+peak, squared, is below the precision of the bank's dtype (relative to the
+filter's peak) changes nothing that precision sees and is dropped.
+
+Coarse wavelets are band-limited to the precision: outside a box
+``|k_a| <= c_a`` of frequency indices every filter of one ``(l, j)`` is below
+``eps / 16`` of its peak (``eps`` of the bank's dtype). The bank records that
+box and the filters on it, so the cascade multiplies and inverse-transforms
+only the box (:meth:`skscat.backends.numpy_backend.NumpyBackend.irfft_box`):
+the same result as the full transform to the dtype's precision, for a
+fraction of the work.
 """
 
 from __future__ import annotations
@@ -38,8 +51,15 @@ import numpy as np
 
 from ._cache import cached_bank
 
-# A Nyquist remainder below this fraction of the filter's peak is dropped.
+# A Nyquist remainder below this fraction of the filter's peak is dropped
+# whatever the dtype (exact zeros up to rounding of the filter formula).
 _PLANE_NEGLIGIBLE = 1e-12
+# Filters below this fraction of eps (of the bank's dtype) times their peak
+# are outside the box the cascade computes on.
+_BOX_EPS_FRACTION = 1.0 / 16
+# Boxes keeping more than this fraction of the half spectrum are not worth
+# the extra copies of the pruned transform.
+_BOX_MAX_FRACTION = 0.7
 
 
 def _factorial2(i: int) -> int:
@@ -115,6 +135,20 @@ class SolidHarmonicBank3D:
         (real, phase removed as in ``half``; each plane excludes the planes
         before it), or ``None``
         where negligible.
+    plane_scales : list of tuple
+        ``plane_scales[l]``: the scales ``j`` whose remainders are not zero
+        (the others were dropped as below the dtype's precision).
+    boxes : list of tuple
+        ``boxes[l][j]``: ``(c0, c1, c2)``, the largest frequency index
+        ``|k_a|`` of the filters of ``(l, j)`` above ``eps / 16`` of their
+        peak on each axis (``c_a = n_a // 2`` where the filters reach the
+        Nyquist frequency), or ``None`` where the box is nearly the whole
+        grid and the full transform is cheaper.
+    half_box : list of tuple
+        ``half_box[l][j]``: the filters ``half[l][j]`` on that box, shape
+        ``(2 l + 1, m0, m1, c2 + 1)`` with ``m_a = 2 c_a + 1`` (indices
+        ``0..c_a`` then ``-c_a..-1``; ``m_a = n_a`` on axes the box does not
+        cut), or ``None``.
     """
 
     shape: tuple
@@ -123,6 +157,9 @@ class SolidHarmonicBank3D:
     sigma_0: float
     half: list
     planes: list
+    plane_scales: list = None
+    boxes: list = None
+    half_box: list = None
 
     @property
     def has_planes(self) -> bool:
@@ -194,7 +231,8 @@ def solid_harmonic_filter_bank_3d(
     """
     shape = (M, N, O)
     rdtype = np.dtype(dtype)
-    half, planes = [], []
+    eps = float(np.finfo(rdtype).eps)
+    half, planes, plane_scales, boxes, half_box = [], [], [], [], []
     for l, full in enumerate(solid_harmonic_filters_3d(M, N, O, J, L, float(sigma_0))):
         # remove the phase (-i)**l: the filters become real
         real = (full * (1j) ** l).real
@@ -205,6 +243,25 @@ def solid_harmonic_filter_bank_3d(
         h.setflags(write=False)
         half.append(h)
         peak = max(float(np.abs(real).max()), np.finfo(np.float64).tiny)
+        # per scale: remainders whose energy is below the dtype's precision go
+        scale_peak = np.maximum(np.abs(real).reshape(J + 1, -1).max(1), np.finfo(float).tiny)
+        rem_peak = np.abs(rem).reshape(J + 1, -1).max(1)
+        live = (rem_peak / scale_peak) ** 2 > eps
+        rem = rem * live[:, None, None, None, None]
+        plane_scales.append(tuple(int(j) for j in np.flatnonzero(live)) if remainders else ())
+        box_l, half_box_l = [], []
+        for j in range(J + 1):
+            box = _band_box(np.abs(real[j]), _BOX_EPS_FRACTION * eps * scale_peak[j])
+            if box is None:
+                box_l.append(None)
+                half_box_l.append(None)
+                continue
+            hb = np.ascontiguousarray(box_crop(h[j], box, shape))
+            hb.setflags(write=False)
+            box_l.append(box)
+            half_box_l.append(hb)
+        boxes.append(tuple(box_l))
+        half_box.append(tuple(half_box_l))
         rem_planes = []
         taken = np.zeros(shape, dtype=bool)
         for axis, n in enumerate(shape):
@@ -224,5 +281,51 @@ def solid_harmonic_filter_bank_3d(
             rem_planes.append(p)
         planes.append(tuple(rem_planes))
     return SolidHarmonicBank3D(
-        shape=shape, J=int(J), L=int(L), sigma_0=float(sigma_0), half=half, planes=planes
+        shape=shape,
+        J=int(J),
+        L=int(L),
+        sigma_0=float(sigma_0),
+        half=half,
+        planes=planes,
+        plane_scales=plane_scales,
+        boxes=boxes,
+        half_box=half_box,
     )
+
+
+def _band_box(magnitude: np.ndarray, threshold: float):
+    """``(c0, c1, c2)`` bounding ``magnitude > threshold`` (``(K, M, N, O)``), or None.
+
+    ``c_a`` is the largest ``|k_a|`` (signed DFT index) where the filters
+    exceed ``threshold``, ``n_a // 2`` when they reach the Nyquist index.
+    ``None`` when the box keeps more than ``_BOX_MAX_FRACTION`` of the half
+    spectrum.
+    """
+    above = magnitude > threshold
+    cuts = []
+    for axis, n in enumerate(above.shape[1:]):
+        other = tuple(a for a in range(4) if a != axis + 1)
+        index = np.flatnonzero(above.any(axis=other))
+        k = np.where(index <= n // 2, index, n - index)
+        c = int(k.max()) if k.size else 0
+        cuts.append(n // 2 if 2 * c + 1 >= n else c)
+    M, N, O = above.shape[1:]
+    sizes = [min(2 * cuts[0] + 1, M), min(2 * cuts[1] + 1, N), cuts[2] + 1]
+    if sizes[0] * sizes[1] * sizes[2] > _BOX_MAX_FRACTION * M * N * (O // 2 + 1):
+        return None
+    return tuple(cuts)
+
+
+def box_crop(a, box: tuple, shape: tuple, xp=np):
+    """The half spectrum ``a`` (``(..., M, N, O // 2 + 1)``) on ``box`` (see ``half_box``).
+
+    Written with ``xp`` only, so every backend crops its own arrays with it.
+    """
+    M, N, O = shape
+    c0, c1, c2 = box
+    a = a[..., : c2 + 1]
+    if 2 * c1 + 1 < N:
+        a = xp.concatenate([a[..., : c1 + 1, :], a[..., N - c1 :, :]], axis=-2)
+    if 2 * c0 + 1 < M:
+        a = xp.concatenate([a[..., : c0 + 1, :, :], a[..., M - c0 :, :, :]], axis=-3)
+    return a

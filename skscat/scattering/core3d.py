@@ -9,7 +9,7 @@ and the ``2 l + 1`` orders ``m``.
 
 from __future__ import annotations
 
-from ..filters.solid_harmonic3d import SolidHarmonicBank3D
+from ..filters.solid_harmonic3d import SolidHarmonicBank3D, box_crop
 
 
 def scattering3d_paths(J: int, max_order: int) -> list[tuple]:
@@ -96,6 +96,21 @@ def _plane_axes(bank: SolidHarmonicBank3D) -> tuple:
     return tuple(a for a in range(3) if any(pl[a] is not None for pl in bank.planes))
 
 
+def _convolutions(xl, crops, bank: SolidHarmonicBank3D, l: int, j: int, backend):
+    """The ``2 l + 1`` real convolutions ``(n, K, M, N, O)`` of one ``(l, j)``.
+
+    ``xl`` is the half spectrum (phase applied), ``crops`` a dict caching its
+    crops to the filters' boxes (see :class:`SolidHarmonicBank3D`): where the
+    filters are band-limited only their box is multiplied and transformed.
+    """
+    box = bank.boxes[l][j] if bank.boxes is not None else None
+    if box is None:
+        return backend.irfft(xl[:, None] * bank.half[l][j][None], bank.shape[2], 3)
+    if box not in crops:
+        crops[box] = box_crop(xl, box, bank.shape, backend.xp)
+    return backend.irfft_box(crops[box][:, None] * bank.half_box[l][j][None], box, bank.shape)
+
+
 def scattering3d(x, backend, bank: SolidHarmonicBank3D, *, max_order: int, powers, out):
     """Solid harmonic scattering integrals of a batch of 3-D arrays, written into ``out``.
 
@@ -121,13 +136,17 @@ def scattering3d(x, backend, bank: SolidHarmonicBank3D, *, max_order: int, power
     axes = _plane_axes(bank)
     x_planes = nyquist_spectra(x, backend, axes) if axes else None
     path_index = {p: i for i, p in enumerate(scattering3d_paths(J, max_order))}
+    live = bank.plane_scales if bank.plane_scales is not None else [range(J + 1)] * (L + 1)
     for l in range(L + 1):
         # (-i)**l up to a sign: odd degrees give imaginary convolutions
         xl = xh * (-1j) if l % 2 else xh
-        half, planes = bank.half[l], bank.planes[l]
+        planes = bank.planes[l]
+        x_crops: dict = {}
         for j1 in range(J + 1):
-            y = backend.irfft(xl[:, None] * half[j1][None], O, 3)
-            extra = _nyquist_energy(x_planes, planes, j1, bank.shape, backend) if axes else None
+            y = _convolutions(xl, x_crops, bank, l, j1, backend)
+            extra = None
+            if axes and j1 in live[l]:
+                extra = _nyquist_energy(x_planes, planes, j1, bank.shape, backend)
             keep = max_order >= 2 and j1 < J
             U1, integrals = backend.rotation_modulus_integrals(y, powers, extra, keep)
             out[:, path_index[(j1,)], l] = integrals
@@ -135,12 +154,15 @@ def scattering3d(x, backend, bank: SolidHarmonicBank3D, *, max_order: int, power
                 continue
             uh = backend.rfft(U1, 3)
             ul = uh * (-1j) if l % 2 else uh
-            u_planes = nyquist_spectra(U1, backend, axes) if axes else None
-            for j2 in range(j1 + 1, J + 1):
-                y2 = backend.irfft(ul[:, None] * half[j2][None], O, 3)
-                extra2 = (
-                    _nyquist_energy(u_planes, planes, j2, bank.shape, backend) if axes else None
-                )
+            j2s = range(j1 + 1, J + 1)
+            u_axes = axes if any(j2 in live[l] for j2 in j2s) else ()
+            u_planes = nyquist_spectra(U1, backend, u_axes) if u_axes else None
+            u_crops: dict = {}
+            for j2 in j2s:
+                y2 = _convolutions(ul, u_crops, bank, l, j2, backend)
+                extra2 = None
+                if u_axes and j2 in live[l]:
+                    extra2 = _nyquist_energy(u_planes, planes, j2, bank.shape, backend)
                 _, integrals2 = backend.rotation_modulus_integrals(y2, powers, extra2, False)
                 out[:, path_index[(j1, j2)], l] = integrals2
     return out
