@@ -1,56 +1,91 @@
 """Numba kernel of the 3-D solid harmonic cascade: the rotation-covariant modulus.
 
-:func:`rotation_modulus_integrals` fuses, per batch element, the sum of
-squares over the ``2 l + 1`` harmonics, the square root and the integrals of
-its powers (one pass over the convolutions; no ``(n, K, G)`` temporaries).
-Each output element has one fixed summation order, so results do not depend
-on how the backend splits the batch over threads.
+:func:`rotation_modulus_blocks` fuses the sum of squares over the ``2 l + 1``
+harmonics, the square root and the integrals of its powers, one block of
+voxels at a time (the block's squares stay in cache; no ``(n, K, G)``
+temporaries). Blocks have a fixed size and their partial integrals are added
+in block order afterwards, so results do not depend on how the backend splits
+the blocks over threads, and one large volume still uses every thread.
 """
 
 from __future__ import annotations
 
 import math
 
-from numba import njit, prange
+import numpy as np
+from numba import njit
 
 _JIT = dict(parallel=False, fastmath=False, cache=True, error_model="numpy", nogil=True)
 
 
 @njit(**_JIT)
-def rotation_modulus_integrals(y, extra, has_extra, powers, keep, U, out):
-    """``U = sqrt(sum_k y[:, k]**2 + extra)`` and ``out[:, p] = sum_g U**powers[p]``.
+def _sum4(a, n):
+    """``sum(a[:n])`` in float64 with four interleaved accumulators (a fixed order)."""
+    a0 = 0.0
+    a1 = 0.0
+    a2 = 0.0
+    a3 = 0.0
+    i = 0
+    while i + 4 <= n:
+        a0 += a[i]
+        a1 += a[i + 1]
+        a2 += a[i + 2]
+        a3 += a[i + 3]
+        i += 4
+    while i < n:
+        a0 += a[i]
+        i += 1
+    return (a0 + a1) + (a2 + a3)
+
+
+@njit(**_JIT)
+def rotation_modulus_blocks(y, extra, has_extra, powers, keep, U, partial, units, block):
+    """``U = sqrt(sum_k y[:, k]**2 + extra)`` and per-block sums of ``U**powers[p]``.
 
     ``y`` is ``(B, K, G)``, ``extra`` and ``U`` ``(B, G)`` (``extra`` read
-    only when ``has_extra``, ``U`` written only when ``keep``), ``out``
-    ``(B, P)``. Powers 0.5, 1, 2 and 3 are computed without ``pow``.
+    only when ``has_extra``, ``U`` written only when ``keep``), ``partial``
+    ``(B, n_blocks, P)`` float64. ``units`` lists the work units this call
+    does: unit ``b * n_blocks + c`` is voxels ``c * block ..`` of element
+    ``b``. Powers 0.5, 1, 2 and 3 are computed without ``pow``.
     """
     B, K, G = y.shape
+    n_blocks = partial.shape[1]
     P = powers.shape[0]
-    for b in prange(B):
-        acc = [0.0] * P
-        for p in range(P):
-            acc[p] = 0.0
+    s = np.empty(block, dtype=y.dtype)
+    t = np.empty(block, dtype=np.float64)
+    for unit in units:
+        b = unit // n_blocks
+        c = unit % n_blocks
+        g0 = c * block
+        n = min(G, g0 + block) - g0
         yb = y[b]
-        for g in range(G):
-            s = yb[0, g] * yb[0, g]
-            for k in range(1, K):
-                s += yb[k, g] * yb[k, g]
-            if has_extra:
-                s += extra[b, g]
-            u = math.sqrt(s)
-            if keep:
-                U[b, g] = u
-            for p in range(P):
-                q = powers[p]
-                if q == 1.0:
-                    acc[p] += u
-                elif q == 2.0:
-                    acc[p] += s
-                elif q == 0.5:
-                    acc[p] += math.sqrt(u)
-                elif q == 3.0:
-                    acc[p] += u * s
-                else:
-                    acc[p] += u**q
+        for i in range(n):
+            s[i] = yb[0, g0 + i] * yb[0, g0 + i]
+        for k in range(1, K):
+            for i in range(n):
+                s[i] += yb[k, g0 + i] * yb[k, g0 + i]
+        if has_extra:
+            for i in range(n):
+                s[i] += extra[b, g0 + i]
+        if keep:
+            for i in range(n):
+                U[b, g0 + i] = math.sqrt(s[i])
         for p in range(P):
-            out[b, p] = acc[p]
+            q = powers[p]
+            if q == 2.0:
+                for i in range(n):
+                    t[i] = s[i]
+            elif q == 1.0:
+                for i in range(n):
+                    t[i] = math.sqrt(np.float64(s[i]))
+            elif q == 3.0:
+                for i in range(n):
+                    si = np.float64(s[i])
+                    t[i] = si * math.sqrt(si)
+            elif q == 0.5:
+                for i in range(n):
+                    t[i] = math.sqrt(math.sqrt(np.float64(s[i])))
+            else:
+                for i in range(n):
+                    t[i] = math.sqrt(np.float64(s[i])) ** q
+            partial[b, c, p] = _sum4(t, n)

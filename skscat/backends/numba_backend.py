@@ -90,6 +90,8 @@ _LANES = 32
 
 # Values a kernel call must process per extra thread to be split.
 _MIN_WORK = 1 << 16
+# Voxels per block of the 3-D modulus kernel (its squares stay in the L2 cache).
+_MODULUS_BLOCK = 1 << 14
 
 _pool_lock = threading.Lock()
 _pool_executor = None
@@ -262,8 +264,10 @@ class NumbaBackend(NumpyBackend):
 
         The sum of squares over the harmonics, the square root and the
         integrals of its powers run in one kernel
-        (:func:`~skscat.backends._numba_kernels3d.rotation_modulus_integrals`),
-        the batch split over ``n_jobs`` threads; sums accumulate in float64.
+        (:func:`~skscat.backends._numba_kernels3d.rotation_modulus_blocks`)
+        over fixed blocks of voxels, split over ``n_jobs`` threads (also for
+        a single volume); sums accumulate in float64, block by block in a
+        fixed order.
         """
         from . import _numba_kernels3d
 
@@ -275,15 +279,19 @@ class NumbaBackend(NumpyBackend):
         has_extra = extra is not None
         ex = np.ascontiguousarray(extra, dtype=dtype).reshape(n, G) if has_extra else flat[:, 0]
         U = np.empty((n, G), dtype=dtype) if keep_modulus else np.empty((n, 1), dtype=dtype)
-        out = np.empty((n, len(powers)), dtype=np.float64)
+        block = min(G, _MODULUS_BLOCK)
+        n_blocks = -(-G // block)
+        partial = np.empty((n, n_blocks, len(powers)), dtype=np.float64)
         qs = np.asarray([float(q) for q in powers], dtype=np.float64)
+        units = np.arange(n * n_blocks, dtype=np.int64)
         self._run(
-            _numba_kernels3d.rotation_modulus_integrals,
-            (flat, ex, has_extra, qs, bool(keep_modulus), U, out),
-            (0, 1, 5, 6),
-            n,
-            K * G,
+            _numba_kernels3d.rotation_modulus_blocks,
+            (flat, ex, has_extra, qs, bool(keep_modulus), U, partial, units, block),
+            (7,),
+            n * n_blocks,
+            K * block,
         )
+        out = partial.sum(axis=1) if n_blocks > 1 else partial[:, 0]
         U = U.reshape((n, *space)) if keep_modulus else None
         return U, out.astype(dtype, copy=False)
 
