@@ -303,12 +303,36 @@ def test_every_numpy_backend_op_is_implemented_and_covered():
         "cross_lag_sums",  # test_cross_lag_sums_matches_numpy
         "prepare_bank",  # test_filter_bank_uploaded_once_per_bank
         "rotation_modulus_integrals",  # test_rotation_modulus_integrals_matches_numpy
+        "irfft_box",  # test_irfft_box_is_the_zero_filled_irfft
     }  # fmt: skip
     reference_ops = public_ops(NumpyBackend)
     missing = sorted(reference_ops - public_ops(CupyBackend))
     assert not missing, f"CupyBackend lacks the numpy backend's ops {missing}"
     uncovered = sorted(reference_ops - covered)
     assert not uncovered, f"ops {uncovered} are not compared with the numpy backend here"
+
+
+@pytest.mark.parametrize("box", [(3, 2, 4), (7, 2, 1), (3, 6, 8), (0, 0, 0)])
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_irfft_box_is_the_zero_filled_irfft(box, dtype):
+    from skscat.backends.numba_backend import NumbaBackend
+
+    shape = (14, 12, 16)  # box (7, ...) covers axis 0 (2 c + 1 >= 14): not cut
+    rng = np.random.default_rng(6)
+    c0, c1, c2 = box
+    m0 = shape[0] if 2 * c0 + 1 >= shape[0] else 2 * c0 + 1
+    m1 = shape[1] if 2 * c1 + 1 >= shape[1] else 2 * c1 + 1
+    z = _complex(rng, (2, 3, m0, m1, c2 + 1), dtype)
+    full = np.zeros((2, 3, shape[0], shape[1], shape[2] // 2 + 1), dtype)
+    rows = np.r_[0 : c0 + 1, shape[0] - c0 : shape[0]] if m0 < shape[0] else np.arange(m0)
+    cols = np.r_[0 : c1 + 1, shape[1] - c1 : shape[1]] if m1 < shape[1] else np.arange(m1)
+    full[:, :, rows[:, None], cols[None, :], : c2 + 1] = z
+    ref = NumpyBackend().irfft(full, shape[2], 3)
+    tol = 1e-5 if dtype == np.complex64 else 1e-14
+    for backend in (NumpyBackend(), NumbaBackend(n_jobs=2), CupyBackend(xp=np)):
+        got = backend.irfft_box(z.copy(), box, shape)
+        assert got.shape == ref.shape and got.dtype == ref.dtype
+        assert np.abs(got - ref).max() <= tol * np.abs(ref).max()
 
 
 @pytest.mark.parametrize("with_extra", [False, True])
@@ -328,6 +352,23 @@ def test_rotation_modulus_integrals_matches_numpy(with_extra):
         np.testing.assert_allclose(U2, U, rtol=1e-15)
         np.testing.assert_allclose(out, ref, rtol=1e-13)
         assert backend.rotation_modulus_integrals(y, powers, extra, False)[0] is None
+
+
+def test_rotation_modulus_blocks_do_not_depend_on_threads(monkeypatch):
+    # several voxel blocks per volume, split over threads: identical sums
+    from skscat.backends import numba_backend as nbm
+
+    monkeypatch.setattr(nbm, "_MODULUS_BLOCK", 40)
+    monkeypatch.setattr(nbm, "_MIN_WORK", 1)
+    rng = np.random.default_rng(7)
+    y = rng.standard_normal((3, 7, 6, 5, 9)).astype(np.float32)
+    powers = (0.5, 1.0, 2.0, 3.0, 1.5)
+    _, ref = NumpyBackend().rotation_modulus_integrals(y.astype(np.float64), powers)
+    outs = [nbm.NumbaBackend(n_jobs=n).rotation_modulus_integrals(y, powers) for n in (1, 2)]
+    np.testing.assert_array_equal(outs[0][0], outs[1][0])
+    np.testing.assert_array_equal(outs[0][1], outs[1][1])
+    assert outs[0][1].dtype == np.float32
+    np.testing.assert_allclose(outs[0][1], ref, rtol=2e-6)
 
 
 @pytest.mark.parametrize(

@@ -53,6 +53,49 @@ def test_hermitian_bank_has_no_planes_and_real_wavelets():
         np.testing.assert_allclose(space.imag, 0, atol=1e-15)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_boxes_hold_every_filter_value_the_dtype_sees(dtype):
+    shape, J, L, sigma_0 = (40, 32, 24), 2, 3, 2.0
+    bank = solid_harmonic_filter_bank_3d(*shape, J, L, sigma_0, dtype)
+    eps = np.finfo(dtype).eps
+    k = [np.minimum(np.arange(n), n - np.arange(n)) for n in shape]  # |k| of each index
+    pruned = 0
+    for l, full in enumerate(solid_harmonic_filters_3d(*shape, J, L, sigma_0)):
+        for j in range(J + 1):
+            box = bank.boxes[l][j]
+            if box is None:
+                assert bank.half_box[l][j] is None
+                continue
+            pruned += 1
+            inside = (
+                (k[0][:, None, None] <= box[0])
+                & (k[1][None, :, None] <= box[1])
+                & (k[2][None, None, :] <= box[2])
+            )
+            a = np.abs(full[j])
+            assert a[:, ~inside].max() <= eps / 16 * a.max()
+            # the box's filters are the half spectra on it (indices 0..c then -c..-1)
+            c0, c1, c2 = box
+            rows = np.r_[0 : c0 + 1, shape[0] - c0 : shape[0]]
+            cols = np.r_[0 : c1 + 1, shape[1] - c1 : shape[1]]
+            expected = bank.half[l][j][:, rows][:, :, cols][..., : c2 + 1]
+            np.testing.assert_array_equal(bank.half_box[l][j], expected)
+            assert not bank.half_box[l][j].flags.writeable
+    assert pruned >= L + 1  # j = 2 at least is band-limited on this grid
+
+
+def test_remainders_kept_where_their_energy_is_above_the_precision():
+    # sigma = 2 samples: Kymatio's remainders are ~6e-7 of the peak at j = 0,
+    # an energy of ~4e-13: seen by float64, not by float32
+    b64 = solid_harmonic_filter_bank_3d(16, 16, 16, 1, 3, 2.0, "float64")
+    b32 = solid_harmonic_filter_bank_3d(16, 16, 16, 1, 3, 2.0, "float32")
+    assert b64.plane_scales == [(), (0,), (0,), (0,)]
+    assert b64.has_planes and not b32.has_planes
+    assert b32.plane_scales == [(), (), (), ()]
+    for l in range(1, 4):
+        assert all(np.all(p[1] == 0) for p in b64.planes[l] if p is not None)
+
+
 def test_l0_is_a_gaussian_and_cached():
     bank = solid_harmonic_filter_bank_3d(8, 8, 8, 2, 1, 1.5, "float64")
     assert bank is solid_harmonic_filter_bank_3d(8, 8, 8, 2, 1, 1.5, "float64")
