@@ -27,13 +27,13 @@ def _sum4(a, n):
     a3 = 0.0
     i = 0
     while i + 4 <= n:
-        a0 += a[i]
-        a1 += a[i + 1]
-        a2 += a[i + 2]
-        a3 += a[i + 3]
+        a0 += np.float64(a[i])
+        a1 += np.float64(a[i + 1])
+        a2 += np.float64(a[i + 2])
+        a3 += np.float64(a[i + 3])
         i += 4
     while i < n:
-        a0 += a[i]
+        a0 += np.float64(a[i])
         i += 1
     return (a0 + a1) + (a2 + a3)
 
@@ -89,3 +89,87 @@ def rotation_modulus_blocks(y, extra, has_extra, powers, keep, U, partial, units
                 for i in range(n):
                     t[i] = math.sqrt(np.float64(s[i])) ** q
             partial[b, c, p] = _sum4(t, n)
+
+
+@njit(**_JIT)
+def dft_modulus_rows(zf, basis, extra, has_extra, powers, keep, U, partial, units, rows):
+    """The last inverse DFT, the modulus over the harmonics and its integrals, fused.
+
+    ``zf`` is ``(B, K, M, N, W)`` real: the spectra along the last axis after
+    the inverse FFTs of the first two, ``W / 2`` complex values interleaved
+    (frequencies ``0 .. W / 2 - 1``, zero above). ``basis`` ``(W, O)`` maps
+    them to the ``O`` real samples of a line (the real inverse DFT), so
+    ``y = zf[b, k, u0, u1] @ basis`` stays in cache: ``s = sum_k y**2 +
+    extra``, ``U = sqrt(s)`` (written when ``keep``) and the integrals of
+    ``U**powers[p]`` are summed into ``partial[b, c, p]`` (float64) for
+    chunk ``c`` of ``rows`` rows ``u0``. ``units`` lists the chunks this call
+    does, ``b * n_chunks + c``; every sum has one fixed order.
+    """
+    B, K, M, N, W = zf.shape
+    O = basis.shape[1]
+    n_chunks = partial.shape[1]
+    P = powers.shape[0]
+    y = np.empty(O, dtype=zf.dtype)
+    s = np.empty(O, dtype=zf.dtype)
+    r = np.empty(O, dtype=zf.dtype)
+    t = np.empty(O, dtype=zf.dtype)
+    acc = np.empty(P, dtype=np.float64)
+    for unit in units:
+        b = unit // n_chunks
+        c = unit % n_chunks
+        acc[:] = 0.0
+        for u0 in range(c * rows, min(M, (c + 1) * rows)):
+            for u1 in range(N):
+                s[:] = 0.0
+                for k in range(K):
+                    line = zf[b, k, u0, u1]
+                    y[:] = 0.0
+                    # four basis rows per sweep of y: fewer loads and stores of y
+                    for i in range(0, W - 3, 4):
+                        z0 = line[i]
+                        z1 = line[i + 1]
+                        z2 = line[i + 2]
+                        z3 = line[i + 3]
+                        for u in range(O):
+                            y[u] += (
+                                z0 * basis[i, u]
+                                + z1 * basis[i + 1, u]
+                                + z2 * basis[i + 2, u]
+                                + z3 * basis[i + 3, u]
+                            )
+                    for i in range(W - W % 4, W):
+                        zi = line[i]
+                        for u in range(O):
+                            y[u] += zi * basis[i, u]
+                    for u in range(O):
+                        s[u] += y[u] * y[u]
+                if has_extra:
+                    for u in range(O):
+                        s[u] += extra[b, u0, u1, u]
+                # powers in the input's precision (rounding far below the
+                # transform's own), summed in float64
+                for u in range(O):
+                    r[u] = math.sqrt(s[u])
+                if keep:
+                    for u in range(O):
+                        U[b, u0, u1, u] = r[u]
+                for p in range(P):
+                    q = powers[p]
+                    if q == 2.0:
+                        acc[p] += _sum4(s, O)
+                        continue
+                    if q == 1.0:
+                        acc[p] += _sum4(r, O)
+                        continue
+                    if q == 3.0:
+                        for u in range(O):
+                            t[u] = s[u] * r[u]
+                    elif q == 0.5:
+                        for u in range(O):
+                            t[u] = math.sqrt(r[u])
+                    else:
+                        for u in range(O):
+                            t[u] = np.float64(r[u]) ** q
+                    acc[p] += _sum4(t, O)
+        for p in range(P):
+            partial[b, c, p] = acc[p]

@@ -247,6 +247,8 @@ class CupyBackend:
     hermitian_full = NumpyBackend.hermitian_full
     pad_reflect = NumpyBackend.pad_reflect
     irfft_box = NumpyBackend.irfft_box
+    _box_first_passes = NumpyBackend._box_first_passes
+    box_modulus_integrals = NumpyBackend.box_modulus_integrals
 
     def filter_subsample_hermitian(self, x, filters, k: int, ndim: int, n_last: int):
         """:meth:`filter_subsample` of the full spectrum whose half ``x`` is given.

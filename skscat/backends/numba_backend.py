@@ -182,6 +182,24 @@ def _real_view(z):
     return z.view(z.real.dtype)
 
 
+def _irfft_basis(m: int, n: int, dtype):
+    """``(2 m, n)``: interleaved half-spectrum values times it is their real inverse DFT.
+
+    Frequencies ``0 .. m - 1`` of a length-``n`` signal (``m <= n // 2 + 1``),
+    with :func:`scipy.fft.irfft`'s conventions: weight 1 at frequency 0 and
+    at ``n / 2``, 2 elsewhere, the imaginary parts there ignored, ``1 / n``.
+    """
+    k = np.arange(m)[:, None]
+    u = np.arange(n)[None, :]
+    weight = np.where((k == 0) | (2 * k == n), 1.0, 2.0) / n
+    phase = 2 * np.pi * ((k * u) % n) / n
+    basis = np.empty((2 * m, n))
+    basis[0::2] = weight * np.cos(phase)
+    basis[1::2] = -weight * np.sin(phase)
+    basis[1::2][(k[:, 0] == 0) | (2 * k[:, 0] == n)] = 0.0
+    return basis.astype(dtype)
+
+
 class NumbaBackend(NumpyBackend):
     """CPU backend with fused numba kernels and batched, threaded ``scipy.fft``.
 
@@ -294,6 +312,45 @@ class NumbaBackend(NumpyBackend):
         out = partial.sum(axis=1) if n_blocks > 1 else partial[:, 0]
         U = U.reshape((n, *space)) if keep_modulus else None
         return U, out.astype(dtype, copy=False)
+
+    def box_modulus_integrals(self, z, box, shape, powers, extra=None, keep_modulus=True):
+        """Same contract as :meth:`NumpyBackend.box_modulus_integrals`, the last pass fused.
+
+        The inverse FFTs along axes 0 and 1 run on the box's lines
+        (:meth:`NumpyBackend.irfft_box`); the real inverse DFT along axis 2,
+        the modulus over the harmonics and the integrals then run line by
+        line in one kernel
+        (:func:`~skscat.backends._numba_kernels3d.dft_modulus_rows`: a small
+        matrix product per line, from the box's ``c2 + 1`` frequencies), so
+        the ``K`` convolutions never go through memory. Chunks of rows are
+        split over ``n_jobs`` threads; sums accumulate in float64 in a fixed
+        order.
+        """
+        from . import _numba_kernels3d
+
+        w = np.ascontiguousarray(self._box_first_passes(z, box, shape))
+        n, K = w.shape[:2]
+        M, N, O = shape
+        rdtype = w.real.dtype
+        zf = w.view(rdtype)  # (n, K, M, N, 2 (c2 + 1)), real and imaginary parts interleaved
+        basis = _irfft_basis(w.shape[-1], O, rdtype)
+        has_extra = extra is not None
+        ex = np.ascontiguousarray(extra, dtype=rdtype) if has_extra else np.empty((1,) * 4, rdtype)
+        U = np.empty((n, M, N, O), rdtype) if keep_modulus else np.empty((1,) * 4, rdtype)
+        rows = max(1, _MODULUS_BLOCK // (N * O))
+        n_chunks = -(-M // rows)
+        partial = np.empty((n, n_chunks, len(powers)), dtype=np.float64)
+        qs = np.asarray([float(q) for q in powers], dtype=np.float64)
+        units = np.arange(n * n_chunks, dtype=np.int64)
+        self._run(
+            _numba_kernels3d.dft_modulus_rows,
+            (zf, basis, ex, has_extra, qs, bool(keep_modulus), U, partial, units, rows),
+            (8,),
+            n * n_chunks,
+            K * rows * N * O * basis.shape[0] // 8,
+        )
+        out = partial.sum(axis=1) if n_chunks > 1 else partial[:, 0]
+        return (U if keep_modulus else None), out.astype(rdtype, copy=False)
 
     # -- fused element-wise operations ------------------------------------
     @staticmethod

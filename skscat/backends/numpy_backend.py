@@ -100,9 +100,13 @@ class NumpyBackend:
         spectrum up to rounding. Written with ``self.xp`` and the backend's
         one-dimensional FFTs, so other backends reuse it.
         """
+        return self._irfft1(self._box_first_passes(z, box, shape), shape[2], -1)
+
+    def _box_first_passes(self, z, box: tuple, shape: tuple):
+        """The inverse FFTs of :meth:`irfft_box` along axes 0 and 1: ``(..., M, N, c2 + 1)``."""
         xp = self.xp
-        M, N, O = shape
-        c0, c1, c2 = box
+        M, N, _ = shape
+        c0, c1, _ = box
         lead = z.shape[:-3]
         cdtype = np.result_type(z.dtype, np.complex64)
         if 2 * c0 + 1 < M:
@@ -116,10 +120,19 @@ class NumpyBackend:
             buf = xp.zeros(lead + (M, N, z.shape[-1]), dtype=cdtype)
             buf[..., : c1 + 1, :] = z[..., : c1 + 1, :]
             buf[..., N - c1 :, :] = z[..., c1 + 1 :, :]
-            z = self._ifft1(buf, -2, True)
-        else:
-            z = self._ifft1(z, -2, True)
-        return self._irfft1(z, O, -1)
+            return self._ifft1(buf, -2, True)
+        return self._ifft1(z, -2, True)
+
+    def box_modulus_integrals(self, z, box, shape, powers, extra=None, keep_modulus=True):
+        """:meth:`rotation_modulus_integrals` of :meth:`irfft_box` ``(z, box, shape)``.
+
+        ``z`` is ``(n, K, m0, m1, c2 + 1)``, the ``K`` harmonics' products on
+        the box. One op, so that a backend can fuse the last inverse
+        transform with the modulus (the numba backend never writes the ``K``
+        convolutions to memory).
+        """
+        y = self.irfft_box(z, box, shape)
+        return self.rotation_modulus_integrals(y, powers, extra, keep_modulus)
 
     def cross_lag_sums(self, F1, F2, rows, cols, E):
         """``sum_q F1[..., r, q] conj(F2[..., r, q]) E[q, t]`` over the columns ``q`` of a box.

@@ -96,8 +96,8 @@ def _plane_axes(bank: SolidHarmonicBank3D) -> tuple:
     return tuple(a for a in range(3) if any(pl[a] is not None for pl in bank.planes))
 
 
-def _convolutions(xl, crops, bank: SolidHarmonicBank3D, l: int, j: int, backend):
-    """The ``2 l + 1`` real convolutions ``(n, K, M, N, O)`` of one ``(l, j)``.
+def _modulus_integrals(xl, crops, bank: SolidHarmonicBank3D, l, j, backend, powers, extra, keep):
+    """``U`` (or None unless ``keep``) and the integrals of one ``(l, j)``.
 
     ``xl`` is the half spectrum (phase applied), ``crops`` a dict caching its
     crops to the filters' boxes (see :class:`SolidHarmonicBank3D`): where the
@@ -105,10 +105,12 @@ def _convolutions(xl, crops, bank: SolidHarmonicBank3D, l: int, j: int, backend)
     """
     box = bank.boxes[l][j] if bank.boxes is not None else None
     if box is None:
-        return backend.irfft(xl[:, None] * bank.half[l][j][None], bank.shape[2], 3)
+        y = backend.irfft(xl[:, None] * bank.half[l][j][None], bank.shape[2], 3)
+        return backend.rotation_modulus_integrals(y, powers, extra, keep)
     if box not in crops:
         crops[box] = box_crop(xl, box, bank.shape, backend.xp)
-    return backend.irfft_box(crops[box][:, None] * bank.half_box[l][j][None], box, bank.shape)
+    z = crops[box][:, None] * bank.half_box[l][j][None]
+    return backend.box_modulus_integrals(z, box, bank.shape, powers, extra, keep)
 
 
 def scattering3d(x, backend, bank: SolidHarmonicBank3D, *, max_order: int, powers, out):
@@ -143,12 +145,13 @@ def scattering3d(x, backend, bank: SolidHarmonicBank3D, *, max_order: int, power
         planes = bank.planes[l]
         x_crops: dict = {}
         for j1 in range(J + 1):
-            y = _convolutions(xl, x_crops, bank, l, j1, backend)
             extra = None
             if axes and j1 in live[l]:
                 extra = _nyquist_energy(x_planes, planes, j1, bank.shape, backend)
             keep = max_order >= 2 and j1 < J
-            U1, integrals = backend.rotation_modulus_integrals(y, powers, extra, keep)
+            U1, integrals = _modulus_integrals(
+                xl, x_crops, bank, l, j1, backend, powers, extra, keep
+            )
             out[:, path_index[(j1,)], l] = integrals
             if not keep:
                 continue
@@ -159,11 +162,12 @@ def scattering3d(x, backend, bank: SolidHarmonicBank3D, *, max_order: int, power
             u_planes = nyquist_spectra(U1, backend, u_axes) if u_axes else None
             u_crops: dict = {}
             for j2 in j2s:
-                y2 = _convolutions(ul, u_crops, bank, l, j2, backend)
                 extra2 = None
                 if u_axes and j2 in live[l]:
                     extra2 = _nyquist_energy(u_planes, planes, j2, bank.shape, backend)
-                _, integrals2 = backend.rotation_modulus_integrals(y2, powers, extra2, False)
+                _, integrals2 = _modulus_integrals(
+                    ul, u_crops, bank, l, j2, backend, powers, extra2, False
+                )
                 out[:, path_index[(j1, j2)], l] = integrals2
     return out
 

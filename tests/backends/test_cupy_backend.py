@@ -304,6 +304,7 @@ def test_every_numpy_backend_op_is_implemented_and_covered():
         "prepare_bank",  # test_filter_bank_uploaded_once_per_bank
         "rotation_modulus_integrals",  # test_rotation_modulus_integrals_matches_numpy
         "irfft_box",  # test_irfft_box_is_the_zero_filled_irfft
+        "box_modulus_integrals",  # test_box_modulus_integrals_matches_numpy
     }  # fmt: skip
     reference_ops = public_ops(NumpyBackend)
     missing = sorted(reference_ops - public_ops(CupyBackend))
@@ -333,6 +334,37 @@ def test_irfft_box_is_the_zero_filled_irfft(box, dtype):
         got = backend.irfft_box(z.copy(), box, shape)
         assert got.shape == ref.shape and got.dtype == ref.dtype
         assert np.abs(got - ref).max() <= tol * np.abs(ref).max()
+
+
+@pytest.mark.parametrize("box", [(3, 2, 4), (7, 6, 8)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("with_extra", [False, True])
+def test_box_modulus_integrals_matches_numpy(box, dtype, with_extra, monkeypatch):
+    from skscat.backends import numba_backend as nbm
+
+    # one row per chunk: several chunks per volume, split over threads
+    monkeypatch.setattr(nbm, "_MODULUS_BLOCK", 1)
+    monkeypatch.setattr(nbm, "_MIN_WORK", 1)
+    shape = (14, 12, 16)
+    rng = np.random.default_rng(8)
+    c0, c1, c2 = box
+    m0, m1 = min(2 * c0 + 1, shape[0]), min(2 * c1 + 1, shape[1])
+    cdtype = np.result_type(dtype, np.complex64)
+    z = _complex(rng, (2, 5, m0, m1, c2 + 1), cdtype)
+    extra = rng.random((2, *shape)).astype(dtype) if with_extra else None
+    powers = (0.5, 1.0, 2.0, 3.0, 1.5)
+    y = NumpyBackend().irfft_box(z.copy(), box, shape)
+    U, ref = NumpyBackend().rotation_modulus_integrals(y, powers, extra, True)
+    tol = 2e-6 if dtype == np.float32 else 1e-13
+    results = []
+    for backend in (NumpyBackend(), CupyBackend(xp=np), nbm.NumbaBackend(1), nbm.NumbaBackend(2)):
+        U2, out = backend.box_modulus_integrals(z.copy(), box, shape, powers, extra, True)
+        assert out.shape == ref.shape and out.dtype == dtype and U2.dtype == dtype
+        assert np.abs(U2 - U).max() <= tol * np.abs(U).max()
+        np.testing.assert_allclose(out, ref, rtol=tol)
+        assert backend.box_modulus_integrals(z.copy(), box, shape, powers, extra, False)[0] is None
+        results.append(out)
+    np.testing.assert_array_equal(results[2], results[3])  # threads change nothing
 
 
 @pytest.mark.parametrize("with_extra", [False, True])
