@@ -4,7 +4,9 @@
 ``U2[j1, j2, l] = (sum_m |U1[j1, l] * psi_{j2,l,m}|**2)**(1/2)`` (``j2 > j1``),
 and their integrals ``sum_u U(u)**q`` over the grid for each power ``q``.
 Python loops run over degrees and scales; every FFT is batched over samples
-and the ``2 l + 1`` orders ``m``.
+and the ``2 l + 1`` orders ``m``. Where a scale's filters are band-limited to
+the precision, only their box of frequencies is multiplied and
+inverse-transformed (:meth:`~skscat.backends.numpy_backend.NumpyBackend.box_modulus_integrals`).
 """
 
 from __future__ import annotations
@@ -96,20 +98,24 @@ def _plane_axes(bank: SolidHarmonicBank3D) -> tuple:
     return tuple(a for a in range(3) if any(pl[a] is not None for pl in bank.planes))
 
 
-def _modulus_integrals(xl, crops, bank: SolidHarmonicBank3D, l, j, backend, powers, extra, keep):
+def _modulus_integrals(xh, spectra, bank: SolidHarmonicBank3D, l, j, backend, powers, extra, keep):
     """``U`` (or None unless ``keep``) and the integrals of one ``(l, j)``.
 
-    ``xl`` is the half spectrum (phase applied), ``crops`` a dict caching its
-    crops to the filters' boxes (see :class:`SolidHarmonicBank3D`): where the
-    filters are band-limited only their box is multiplied and transformed.
+    ``xh`` is the half spectrum; ``spectra`` a dict caching it, times
+    ``(-i)**l`` up to a sign (odd degrees give imaginary convolutions), on the
+    whole grid or cropped to the filters' boxes (see
+    :class:`SolidHarmonicBank3D`): where the filters are band-limited only
+    their box is multiplied and transformed, and only the box takes the phase.
     """
     box = bank.boxes[l][j] if bank.boxes is not None else None
+    key = (box, l % 2)
+    if key not in spectra:
+        a = xh if box is None else box_crop(xh, box, bank.shape, backend.xp)
+        spectra[key] = a * (-1j) if l % 2 else a
     if box is None:
-        y = backend.irfft(xl[:, None] * bank.half[l][j][None], bank.shape[2], 3)
+        y = backend.irfft(spectra[key][:, None] * bank.half[l][j][None], bank.shape[2], 3)
         return backend.rotation_modulus_integrals(y, powers, extra, keep)
-    if box not in crops:
-        crops[box] = box_crop(xl, box, bank.shape, backend.xp)
-    z = crops[box][:, None] * bank.half_box[l][j][None]
+    z = spectra[key][:, None] * bank.half_box[l][j][None]
     return backend.box_modulus_integrals(z, box, bank.shape, powers, extra, keep)
 
 
@@ -121,8 +127,8 @@ def scattering3d(x, backend, bank: SolidHarmonicBank3D, *, max_order: int, power
     x : array of shape (n, M, N, O)
         Real densities (backend array).
     backend : backend instance
-        Supplies ``xp``, ``rfft``, ``irfft``, ``fft``, ``ifft`` and
-        ``rotation_modulus_integrals``.
+        Supplies ``xp``, ``rfft``, ``irfft``, ``fft``, ``ifft``,
+        ``rotation_modulus_integrals`` and ``box_modulus_integrals``.
     bank : SolidHarmonicBank3D
         Fourier filters on the grid.
     max_order : {1, 2}
@@ -132,41 +138,37 @@ def scattering3d(x, backend, bank: SolidHarmonicBank3D, *, max_order: int, power
         Receives ``sum_u U(u)**q`` in Kymatio's (path, l, power) order, paths
         as in :func:`scattering3d_paths`.
     """
-    M, N, O = bank.shape
     J, L = bank.J, bank.L
     xh = backend.rfft(x, 3)
     axes = _plane_axes(bank)
     x_planes = nyquist_spectra(x, backend, axes) if axes else None
     path_index = {p: i for i, p in enumerate(scattering3d_paths(J, max_order))}
     live = bank.plane_scales if bank.plane_scales is not None else [range(J + 1)] * (L + 1)
+    x_spectra: dict = {}
     for l in range(L + 1):
-        # (-i)**l up to a sign: odd degrees give imaginary convolutions
-        xl = xh * (-1j) if l % 2 else xh
         planes = bank.planes[l]
-        x_crops: dict = {}
         for j1 in range(J + 1):
             extra = None
             if axes and j1 in live[l]:
                 extra = _nyquist_energy(x_planes, planes, j1, bank.shape, backend)
             keep = max_order >= 2 and j1 < J
             U1, integrals = _modulus_integrals(
-                xl, x_crops, bank, l, j1, backend, powers, extra, keep
+                xh, x_spectra, bank, l, j1, backend, powers, extra, keep
             )
             out[:, path_index[(j1,)], l] = integrals
             if not keep:
                 continue
             uh = backend.rfft(U1, 3)
-            ul = uh * (-1j) if l % 2 else uh
             j2s = range(j1 + 1, J + 1)
             u_axes = axes if any(j2 in live[l] for j2 in j2s) else ()
             u_planes = nyquist_spectra(U1, backend, u_axes) if u_axes else None
-            u_crops: dict = {}
+            u_spectra: dict = {}
             for j2 in j2s:
                 extra2 = None
                 if u_axes and j2 in live[l]:
                     extra2 = _nyquist_energy(u_planes, planes, j2, bank.shape, backend)
                 _, integrals2 = _modulus_integrals(
-                    ul, u_crops, bank, l, j2, backend, powers, extra2, False
+                    uh, u_spectra, bank, l, j2, backend, powers, extra2, False
                 )
                 out[:, path_index[(j1, j2)], l] = integrals2
     return out
