@@ -37,7 +37,8 @@ Coarse wavelets are band-limited to the precision: outside a box
 ``|k_a| <= c_a`` of frequency indices every filter of one ``(l, j)`` is below
 ``eps / 16`` of its peak (``eps`` of the bank's dtype). The bank records that
 box and the filters on it, so the cascade multiplies and inverse-transforms
-only the box (:meth:`skscat.backends.numpy_backend.NumpyBackend.irfft_box`):
+only the box (:meth:`skscat.backends.numpy_backend.NumpyBackend.irfft_box`,
+:meth:`~skscat.backends.numpy_backend.NumpyBackend.box_modulus_integrals`):
 the same result as the full transform to the dtype's precision, for a
 fraction of the work.
 """
