@@ -1,11 +1,14 @@
-"""Numba kernel of the 3-D solid harmonic cascade: the rotation-covariant modulus.
+"""Numba kernels of the 3-D solid harmonic cascade: the rotation-covariant modulus.
 
 :func:`rotation_modulus_blocks` fuses the sum of squares over the ``2 l + 1``
 harmonics, the square root and the integrals of its powers, one block of
 voxels at a time (the block's squares stay in cache; no ``(n, K, G)``
-temporaries). Blocks have a fixed size and their partial integrals are added
-in block order afterwards, so results do not depend on how the backend splits
-the blocks over threads, and one large volume still uses every thread.
+temporaries). :func:`dft_modulus_rows` does the same from spectra that are
+still to be inverse-transformed along the last axis (band-limited boxes),
+the transform included. Blocks have a fixed size and their partial integrals
+are added in block order afterwards, so results do not depend on how the
+backend splits the blocks over threads, and one large volume still uses
+every thread.
 """
 
 from __future__ import annotations
