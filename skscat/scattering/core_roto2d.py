@@ -45,35 +45,6 @@ def relative_gather(L: int) -> tuple:
     return index, sign
 
 
-def angular_modulus_mean(W2, gather, mixing, window, xp, ops, tape=None, j1=0, j2=0):
-    """Reference angular step: gather by relative angle, angular convolutions, modulus, mean.
-
-    ``W2`` ``(n, theta', a, M, N)`` -> ``(n, K, L // window, beta, M, N)``;
-    ``tape[(j1, j2)]`` (if given) receives the complex ``Y`` of shape
-    ``(K, theta, n, beta, M, N)``. The numba backend fuses the same steps.
-    """
-    index, sign = gather
-    P, Q = mixing
-    n, L = W2.shape[:2]
-    n_ang = P.shape[0] // L
-    # (theta', n, beta, ...): each angular sum is then one matrix product
-    Wg = W2[:, ops.asarray(np.arange(L)[:, None]), index].transpose(1, 0, 2, 3, 4)
-    sp = Wg.shape[-2:]
-    re = xp.ascontiguousarray(Wg.real).reshape(L, -1)
-    im = xp.ascontiguousarray(Wg.imag * sign[:, None, :, None, None]).reshape(L, -1)
-    del Wg
-    Y = xp.empty((n_ang * L, re.shape[1]), dtype=xp.result_type(re.dtype, xp.complex64))
-    Y.real = P @ re
-    Y.imag = Q @ im
-    del re, im
-    Y = Y.reshape((n_ang, L, n, L) + sp)  # (k, theta, n, beta, ...)
-    if tape is not None:
-        tape[(j1, j2)] = Y
-    A = ops.modulus(Y)
-    A = A.reshape((n_ang, L // window, window, n, L) + sp).mean(axis=2)
-    return xp.moveaxis(A, 2, 0)
-
-
 def roto_translation2d(
     x,
     backend,
@@ -95,9 +66,9 @@ def roto_translation2d(
         Real images (backend array).
     backend : backend instance
         Supplies ``pad_reflect``, ``rfft``, ``irfft``, ``ifft``,
-        ``filter_subsample_hermitian``, ``lowpass_hermitian``, ``modulus``
-        ``lowpass_spatial`` and ``xp``; the numba backend also fuses the angular step
-        (``angular_modulus_mean``).
+        ``filter_subsample_hermitian``, ``lowpass_hermitian``, ``modulus``,
+        ``lowpass_spatial``, the angular step (``angular_modulus_mean``, or
+        ``angular_convolutions`` when the gradients need ``Y``) and ``xp``.
     bank : FilterBank2D
         Scattering2D's Fourier filters on the padded grid.
     max_order : {1, 2}
@@ -128,13 +99,9 @@ def roto_translation2d(
     G = L // window
     (top, _), (left, _) = pad_width
     H, W = x.shape[-2:]
-    P3, Q3 = angular_mixing(L, dtype)
-    n_ang = P3.shape[0]
-    P = ops.asarray(P3.reshape(n_ang * L, L))
-    Q = ops.asarray(Q3.reshape(n_ang * L, L))
-    index_np, sign_np = relative_gather(L)
-    index = ops.asarray(index_np)
-    sign = ops.asarray(sign_np.astype(dtype))
+    P, Q = angular_mixing(L, dtype)
+    n_ang = P.shape[0]
+    index, sign = relative_gather(L)
 
     def res_of(j):
         return 0 if average else j
@@ -178,10 +145,15 @@ def roto_translation2d(
             r2 = res_of(j2)
             W2 = ops.filter_subsample_hermitian(U1_hat, bank.psi[j2][r1], 2 ** (r2 - r1), 2, N1)
             W2 = ops.ifft(W2, 2)  # (n, theta', a, M2, N2)
-            if tape is None and hasattr(ops, "angular_modulus_mean"):
-                A = ops.angular_modulus_mean(W2, index_np, sign_np, P3, Q3, window)
+            if tape is None:
+                A = ops.angular_modulus_mean(W2, index, sign, P, Q, window)
             else:
-                A = angular_modulus_mean(W2, (index, sign), (P, Q), window, xp, ops, tape, j1, j2)
+                Y = ops.angular_convolutions(W2, index, sign, P, Q)  # (k, theta, n, beta, ...)
+                tape[(j1, j2)] = Y
+                A = ops.modulus(Y)
+                A = A.reshape((n_ang, G, window, n, L) + A.shape[-2:]).mean(axis=2)
+                A = xp.moveaxis(A, 2, 0)
+                del Y
             del W2
             S = lowpass(A, r2)  # (n, k, window, beta, ...)
             m = n_ang * G * L
