@@ -45,6 +45,25 @@ def relative_gather(L: int) -> tuple:
     return index, sign
 
 
+def lowpass_operator(bank: FilterBank2D, res: int, out_hw: tuple, offset: tuple, dtype: str):
+    """``(rows, cols)`` of the spatial low-pass at ``res``, or None for the Fourier form.
+
+    The matrix form (:func:`~skscat.filters.lowpass_matrices.lowpass_matrices_2d`)
+    is taken where it is cheaper, and always for a lattice shifted off the
+    lattice of :class:`~skscat.Scattering2D` (any non-zero ``offset``), which only
+    it reads.
+    """
+    J, L = bank.J, bank.L
+    M, N = bank.shape
+    shifted = any(float(d) != 0.0 for d in offset)
+    if not shifted and lowpass_cost_ratio((M // 2**res, N // 2**res), out_hw) > 2.0:
+        return None
+    mats = lowpass_matrices_2d(M, N, J, L, res, tuple(out_hw), False, dtype, tuple(offset))
+    if mats is None and shifted:  # never for Morlet banks, whose low-pass is separable
+        raise ValueError("a shifted output lattice needs a separable low-pass filter")
+    return mats
+
+
 def roto_translation2d(
     x,
     backend,
@@ -53,6 +72,7 @@ def roto_translation2d(
     max_order: int,
     pad_width: tuple,
     out_hw: tuple,
+    lattice_offset: tuple = (0.0, 0.0),
     average: bool,
     window: int,
     out,
@@ -75,6 +95,9 @@ def roto_translation2d(
     pad_width : ((top, bottom), (left, right))
     out_hw : (h, w)
         Output positions per path (ignored when ``average``).
+    lattice_offset : (dy, dx)
+        The output positions are ``2**J * (i + 1) + dy`` and ``2**J * (j + 1) + dx``
+        on the padded grid (pixels, not necessarily whole).
     average : bool
         If True, nothing is sub-sampled and every map is averaged over the
         image's own pixels: a quarter turn of a square image permutes those
@@ -116,11 +139,10 @@ def roto_translation2d(
         if average:
             return V[..., top : top + H, left : left + W].mean(axis=(-2, -1))
         h, w = out_hw
-        Mr, Nr = M // 2**res, N // 2**res
-        if lowpass_cost_ratio((Mr, Nr), out_hw) <= 2.0:
-            mats = lowpass_matrices_2d(M, N, J, L, res, out_hw, False, dtype)
-            if mats is not None:
-                return ops.lowpass_spatial(V, *(ops.asarray(a) for a in mats), 2)
+        mats = lowpass_operator(bank, res, out_hw, lattice_offset, dtype)
+        if mats is not None:
+            return ops.lowpass_spatial(V, *(ops.asarray(a) for a in mats), 2)
+        Nr = N // 2**res
         k = 2 ** (J - res)
         S = ops.irfft(ops.lowpass_hermitian(ops.rfft(V, 2), bank.phi[res], k, 2, Nr), Nr // k, 2)
         return S[..., 1 : 1 + h, 1 : 1 + w]

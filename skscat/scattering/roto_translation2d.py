@@ -5,12 +5,13 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._base import HarmonicTransformer, infer_image_shape, validate_shape_param
 from .._docstrings import with_batched_parameters
 from ..filters.angular import n_angular_wavelets
 from ..filters.morlet2d import morlet_filter_bank_2d
+from ._rings import ring_spectra, ring_spectrum_matrices
 from .core_roto2d import roto_translation2d
 from .scattering2d import padded_size
 
@@ -132,6 +133,8 @@ class RotoTranslationScattering2D(HarmonicTransformer):
         "max_order": [Interval(Integral, 1, 2, closed="both")],
         "average": ["boolean"],
         "angle_window": [Interval(Integral, 1, None, closed="left"), None],
+        "spatial": [StrOptions({"rings", "lattice"})],
+        "max_ring_frequency": [Interval(Integral, 0, None, closed="left"), None],
     }
 
     def __init__(
@@ -142,6 +145,8 @@ class RotoTranslationScattering2D(HarmonicTransformer):
         max_order=2,
         average=False,
         angle_window=None,
+        spatial="rings",
+        max_ring_frequency=None,
         backend="auto",
         batch_size="auto",
         n_jobs=None,
@@ -153,6 +158,8 @@ class RotoTranslationScattering2D(HarmonicTransformer):
         self.max_order = max_order
         self.average = average
         self.angle_window = angle_window
+        self.spatial = spatial
+        self.max_ring_frequency = max_ring_frequency
         self.backend = backend
         self.batch_size = batch_size
         self.n_jobs = n_jobs
@@ -178,7 +185,12 @@ class RotoTranslationScattering2D(HarmonicTransformer):
         J, L, G = self.J, self.L, self.L // self._window()
         order2 = self.n_angular_ * G * L * J * (J - 1) // 2 if self.max_order >= 2 else 0
         self.n_paths_ = 1 + J * G + order2
-        per_path = 1 if self.average else self.output_shape_[0] * self.output_shape_[1]
+        if self.average:
+            per_path = 1
+        elif self.spatial == "lattice":
+            per_path = self.output_shape_[0] * self.output_shape_[1]
+        else:
+            per_path = len(self._ring_labels())
         self.n_features_out_ = self.n_paths_ * per_path
 
     def _pad_width(self) -> tuple:
@@ -186,18 +198,35 @@ class RotoTranslationScattering2D(HarmonicTransformer):
         if self.average:
             # Even margins: a quarter turn of the padded image is the padded quarter turn.
             return (((Mp - H) // 2, (Mp - H + 1) // 2), ((Np - W) // 2, (Np - W + 1) // 2))
-        # The output lattice sits at 2**J * (i + 1) on the padded grid: place
-        # the image so that the lattice is centred on it (to half a pixel).
-        # Rotations turn positions about the image centre, so a centred
-        # lattice sees the same content at the same radius after a turn.
-        s = 2**self.J
+        # Maps of resolution r are sampled every 2**r pixels of the padded
+        # grid; a quarter turn about the image centre c keeps that grid when
+        # 2 c is a multiple of 2**r. Place the image so that this holds up to
+        # the coarsest map (r = J - 1) as nearly as the size allows (exactly
+        # for odd sizes; half a pixel off for even ones), then as evenly as possible.
+        step = 2 ** max(self.J - 1, 0)
 
-        def before(n, m, p):
-            return min(max((s * (m + 1) - n + 1) // 2, 0), p - n)
+        def before(n, m):
+            def cost(t):
+                r = (2 * t + n - 1) % step
+                return (min(r, step - r), abs(2 * t - (m - n)))
 
-        top = before(H, self.output_shape_[0], Mp)
-        left = before(W, self.output_shape_[1], Np)
+            return min(range(m - n + 1), key=cost)
+
+        top, left = before(H, Mp), before(W, Np)
         return ((top, Mp - H - top), (left, Np - W - left))
+
+    def _lattice_offset(self) -> tuple:
+        """Shift ``(dy, dx)`` in pixels that centres the output lattice on the image.
+
+        The low-pass is sampled at ``2**J * (i + 1) + d`` on the padded grid,
+        ``i = 0 .. h - 1``; ``d`` puts the mean position on the image centre
+        exactly (a half-integer for even sizes), so that rotations about the
+        image centre turn the lattice onto itself.
+        """
+        s = 2**self.J
+        (top, _), (left, _) = self._pad_width()
+        (H, W), (h, w) = self.shape_, self.output_shape_
+        return (top + (H - 1) / 2 - s * (h + 1) / 2, left + (W - 1) / 2 - s * (w + 1) / 2)
 
     def _bank(self, dtype: str):
         return morlet_filter_bank_2d(*self.padded_shape_, self.J, self.L, dtype)
@@ -222,6 +251,7 @@ class RotoTranslationScattering2D(HarmonicTransformer):
             max_order=self.max_order,
             pad_width=self._pad_width(),
             out_hw=self.output_shape_,
+            lattice_offset=self._lattice_offset(),
             average=self.average,
             window=self._window(),
             out=out,
@@ -248,9 +278,32 @@ class RotoTranslationScattering2D(HarmonicTransformer):
             stage2 = n_maps * (Mp // 2**r2) * (Np // 2**r2)
         return complex_bytes * (Mp * Np + max(stage1, stage2))
 
+    def _ring_labels(self) -> tuple:
+        h, w = self.output_shape_
+        return ring_spectrum_matrices(h, w, self.max_ring_frequency, "float64")[3]
+
+    def _coefficients(self, X, backend, *, tape=None):
+        """Output rows of a batch ``X``: the cascade, then the ring spectra (``spatial="rings"``).
+
+        ``tape`` (a dict) receives the intermediates the gradients need.
+        """
+        n = X.shape[0]
+        S = self._cascade(X, backend, tape=tape)
+        if self.average or self.spatial == "lattice":
+            return S.reshape(n, -1)
+        h, w = self.output_shape_
+        cos, sin, signed, _ = ring_spectrum_matrices(
+            h, w, self.max_ring_frequency, np.dtype(S.dtype).name
+        )
+        mats = (backend.asarray(cos), backend.asarray(sin), backend.asarray(signed))
+        out, coefs = ring_spectra(S.reshape(n, self.n_paths_, h * w), mats, backend.xp)
+        if tape is not None:
+            tape["rings"] = (coefs, mats)
+        return out.reshape(n, -1)
+
     # -- transform --------------------------------------------------------
     def _transform_batch(self, X, backend):
-        return self._cascade(X, backend).reshape(X.shape[0], -1)
+        return self._coefficients(X, backend)
 
     def _feature_names(self) -> list[str]:
         J, L = self.J, self.L
@@ -272,5 +325,8 @@ class RotoTranslationScattering2D(HarmonicTransformer):
                 ]
         if self.average:
             return names
+        if self.spatial == "rings":
+            rings = self._ring_labels()
+            return [f"{name}_ring={r}_freq={f}" for name in names for r, f in rings]
         h, w = self.output_shape_
         return [f"{name}_y={y}_x={x}" for name in names for y in range(h) for x in range(w)]
