@@ -35,12 +35,19 @@ class RotoTranslationScattering2D(HarmonicTransformer):
     then the modulus. Order 1 and order 2 are averaged over ``theta``
     (globally by default: rotation invariance; over windows of
     ``angle_window`` orientations for partial invariance) and over positions
-    (``phi_J`` and sub-sampling by ``2**J``, or the mean over the image with
-    ``average=True``). A rotation by ``pi / L`` turns the positions and shifts
-    ``theta`` by one step: the averages over ``theta`` do not change, and with
-    ``average=True`` a quarter turn of a square image (``L`` even) leaves the
-    output exactly unchanged. Other angles change it much less than they
-    change :class:`Scattering2D`.
+    (``phi_J`` sampled every ``2**J`` pixels on a lattice centred on the
+    image, or the mean over the image with ``average=True``). A rotation by
+    ``pi / L`` turns the positions and shifts ``theta`` by one step: the
+    averages over ``theta`` do not change. The positions of the lattice are
+    then grouped into square rings about the image centre, and each ring's
+    values are replaced by the modulus of their discrete Fourier transform
+    around the ring (``spatial="rings"``): a quarter turn moves every position
+    a quarter of the way round its ring, which that modulus does not see.
+    So a quarter turn of a square image (``L`` even) leaves the output
+    unchanged: exactly with ``average=True``, and with the rings for odd
+    sizes (even sizes: to about 1%, the sub-sampled maps' grids being half a
+    pixel off the centre). Other angles change it much less than they change
+    :class:`Scattering2D`.
 
     Parameters
     ----------
@@ -64,17 +71,34 @@ class RotoTranslationScattering2D(HarmonicTransformer):
     average : bool, default=False
         If True, one value per path: the mean over the image's pixels of
         maps computed without sub-sampling (so that quarter turns permute
-        the pixels exactly). If False, the ``(H // 2**J, W // 2**J)`` map of
-        each path, low-passed and sub-sampled as in :class:`Scattering2D`,
-        on a lattice of positions centred on the image (to half a pixel):
-        rotations turn positions about the centre, and a centred lattice
-        keeps them at their radius.
+        the pixels exactly). If False, the ``(H // 2**J, W // 2**J)`` lattice
+        of positions of each path, low-passed and sub-sampled as in
+        :class:`Scattering2D` but centred exactly on the image (shifted off
+        the pixel grid where needed), then read as ``spatial`` says.
     angle_window : int or None, default=None
         Orientations averaged together at the output. ``None`` (or ``L``)
         averages over all of them: invariance to rotations. A divisor ``w``
         of ``L`` keeps ``L // w`` orientation windows of ``w pi / L``
         radians each: invariance to rotations smaller than that window only,
         and the windows are permuted cyclically by larger ones.
+    spatial : {"rings", "lattice"}, default="rings"
+        What the un-averaged output keeps of each path's lattice of
+        positions (ignored with ``average=True``). ``"rings"``: the positions
+        grouped into square rings about the lattice centre (an odd ``h x h``
+        lattice has its centre, then rings of ``8 r`` positions; an even one
+        rings of ``4 (2 r - 1)``; a rectangular one keeps the same distance
+        ``max(|dy|, |dx|)``), and for a ring of ``n`` values its discrete
+        Fourier transform around the ring at frequencies ``0 .. n // 2``:
+        frequency 0 (the ring's sum) with its sign, the others as moduli,
+        scaled so that each ring keeps its energy. Invariant to quarter
+        turns, and much less sensitive to other rotations than positions.
+        ``"lattice"``: the positions themselves, which turn with the image
+        (a quarter turn permutes them); for images whose orientation matters.
+    max_ring_frequency : int or None, default=None
+        Highest ring frequency kept with ``spatial="rings"`` (``None``: all,
+        ``n // 2`` for a ring of ``n``). Low frequencies are the smoothest
+        variations round a ring, the least sensitive to rotations by angles
+        other than quarter turns.
     <batched parameters>
 
     Attributes
@@ -86,14 +110,17 @@ class RotoTranslationScattering2D(HarmonicTransformer):
     padded_shape_ : tuple of int
         Grid the image is reflect-padded to before filtering.
     output_shape_ : tuple of int
-        Positions per path, ``(max(H // 2**J, 1), max(W // 2**J, 1))``.
+        Lattice of positions per path, ``(max(H // 2**J, 1), max(W // 2**J, 1))``
+        (with ``spatial="rings"``, read as rings).
     n_angular_ : int
         Angular filters: ``ceil(log2 L) + 1`` wavelets and the angular average.
     n_paths_ : int
         Number of paths, ``1 + J G + n_angular_ G L J (J - 1) / 2`` at order 2,
         with ``G = L // angle_window`` orientation windows.
     n_features_out_ : int
-        Number of output features.
+        Number of output features: ``n_paths_`` times 1 (``average=True``),
+        the positions of the lattice (``spatial="lattice"``), or the ring
+        frequencies of all rings (``spatial="rings"``).
     backend_ : str
         Backend actually used.
     filters_ : FilterBank2D
@@ -123,6 +150,11 @@ class RotoTranslationScattering2D(HarmonicTransformer):
     True
     >>> S.get_feature_names_out()[3]
     'order2_j1=0_j2=1_beta=0_k=0'
+    >>> R = RotoTranslationScattering2D(J=2, L=4, shape=(16, 16)).fit(X)
+    >>> R.output_shape_, R.transform(X).shape  # rings of 4 and 12 positions: 3 + 7 frequencies
+    ((4, 4), (3, 190))
+    >>> list(R.get_feature_names_out()[3:5])
+    ['order0_ring=1_freq=0', 'order0_ring=1_freq=1']
     """
 
     _parameter_constraints: dict = {
