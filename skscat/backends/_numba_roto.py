@@ -4,8 +4,9 @@
 pixel, the gather of the second-layer coefficients by relative angle, the
 angular convolutions (small matrices along the orientation axis), the modulus
 and the mean over orientation windows: the ``K L`` complex maps per relative
-angle that :mod:`skscat.scattering.core_roto2d` otherwise materialises are
-never stored. Each output element has one fixed summation order, so results
+angle that the numpy backend's reference
+(:meth:`~skscat.backends.numpy_backend.NumpyBackend.angular_modulus_mean`)
+materialises are never stored. Each output element has one fixed summation order, so results
 do not depend on how the batch is split over threads.
 """
 

@@ -403,6 +403,8 @@ class CupyBackend:
     phase_harmonic = NumpyBackend.phase_harmonic
     rotation_modulus_integrals = NumpyBackend.rotation_modulus_integrals
     cross_lag_sums = NumpyBackend.cross_lag_sums
+    angular_convolutions = NumpyBackend.angular_convolutions
+    angular_modulus_mean = NumpyBackend.angular_modulus_mean
 
     def phase_relu(self, z, n_phases: int, ndim: int):
         """Rectified real parts ``max(Re(exp(i alpha_a) z), 0)`` over ``n_phases`` phases.

@@ -554,14 +554,13 @@ class NumbaBackend(NumpyBackend):
         return out.reshape(lead + ((h, w) if ndim == 2 else (w,)))
 
     def angular_modulus_mean(self, W, index, sign, P, Q, window: int):
-        """The angular step of the roto-translation scattering, fused.
+        """Same contract as :meth:`NumpyBackend.angular_modulus_mean`, fused.
 
-        ``W`` ``(n, L, L, M, N)`` complex holds ``W2[n, theta', a]``; returns
-        ``(n, K, L // window, L, M, N)``: for each angular filter ``k``,
-        window and relative angle ``beta``, the mean over the window's
-        ``theta`` of ``|sum_t P[k, theta, t] Re(W') + i Q[k, theta, t] Im(W')|``
-        with ``W'[t, beta] = W[t, index[t, beta]]`` (imaginary part times
-        ``sign[t, beta]``). See :mod:`skscat.backends._numba_roto`.
+        The gather by relative angle, the angular convolutions, the modulus and
+        the mean over orientation windows run in one kernel
+        (:mod:`skscat.backends._numba_roto`), without storing the ``K L``
+        complex maps per relative angle; the batch is split over ``n_jobs``
+        threads.
         """
         from ._numba_roto import angular_modulus_mean
 

@@ -348,6 +348,57 @@ class NumpyBackend:
                 cols.append((flat_u ** flat_u.dtype.type(q)).sum(axis=1))
         return (U if keep_modulus else None), xp.stack(cols, axis=1)
 
+    def angular_convolutions(self, W, index, sign, P, Q):
+        """Second-layer maps read by relative angle and convolved along the angles.
+
+        ``W`` ``(n, L, L, *S)`` complex holds ``W2[n, theta', a]`` (first
+        angle ``theta'``, second wavelet ``a``). The gather reads, for each
+        relative angle ``beta``, ``W'[theta', beta] = W[theta', index[theta', beta]]``
+        with its imaginary part multiplied by ``sign[theta', beta]`` (a
+        wavelet turned by ``pi`` is the conjugate one); then for each angular
+        filter ``k`` ``Y[k, theta] = sum_t P[k, theta, t] Re W'[t] + i Q[k, theta, t] Im W'[t]``
+        (:func:`skscat.filters.angular.angular_mixing`). ``index``, ``sign``,
+        ``P`` and ``Q`` are host arrays. Written with ``self.xp`` only, so
+        every backend shares it.
+
+        Returns
+        -------
+        complex array of shape (K, L, n, L, *S)
+            ``Y[k, theta, n, beta]``.
+        """
+        xp = self.xp
+        n, L = W.shape[:2]
+        space = tuple(W.shape[3:])
+        K = P.shape[0]
+        rtype = np.finfo(W.dtype).dtype
+        rows = xp.asarray(np.arange(L)[:, None])
+        Wg = W[:, rows, xp.asarray(index)]  # (n, theta', beta, *S)
+        Wg = xp.moveaxis(Wg, 1, 0)  # (theta', n, beta, *S): one matrix product per filter
+        s = xp.asarray(np.asarray(sign, dtype=rtype)).reshape((L, 1, L) + (1,) * len(space))
+        re = xp.ascontiguousarray(Wg.real).reshape(L, -1)
+        im = xp.ascontiguousarray(Wg.imag * s).reshape(L, -1)
+        del Wg
+        Pm = xp.asarray(np.ascontiguousarray(P, dtype=rtype).reshape(K * L, L))
+        Qm = xp.asarray(np.ascontiguousarray(Q, dtype=rtype).reshape(K * L, L))
+        Y = xp.empty((K * L, re.shape[1]), dtype=np.result_type(rtype, np.complex64))
+        Y.real = Pm @ re
+        Y.imag = Qm @ im
+        return Y.reshape((K, L, n, L) + space)
+
+    def angular_modulus_mean(self, W, index, sign, P, Q, window: int):
+        """Mean over windows of ``window`` orientations of ``|angular_convolutions(...)|``.
+
+        Same arguments as :meth:`angular_convolutions`; returns the real
+        ``(n, K, L // window, L, *S)`` array over (sample, angular filter,
+        orientation window, relative angle, position). The numba backend
+        fuses the gather, the products, the modulus and the mean in one kernel.
+        """
+        Y = self.angular_convolutions(W, index, sign, P, Q)
+        K, L, n = Y.shape[:3]
+        A = self.modulus(Y)
+        A = A.reshape((K, L // window, window, n) + tuple(Y.shape[3:])).mean(axis=2)
+        return self.xp.moveaxis(A, 2, 0)
+
     def pad_reflect(self, x, pad_width, ndim: int):
         """Reflect-pad the last ``ndim`` axes by ``pad_width`` ((before, after), ...)."""
         widths = ((0, 0),) * (x.ndim - ndim) + tuple(tuple(p) for p in pad_width)

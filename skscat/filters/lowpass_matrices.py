@@ -28,14 +28,19 @@ from .morlet2d import morlet_filter_bank_2d
 _SEPARABILITY_TOL = 1e-10
 
 
-def _axis_operator(g: np.ndarray, k: int) -> np.ndarray:
+def _axis_operator(g: np.ndarray, k: int, shift: float = 0.0) -> np.ndarray:
     """Matrix of ``v -> ifft(P_k(fft(v) * g))`` on signals of ``len(g)`` samples.
 
     Returns an ``(n // k, n)`` real array (``g`` is real and symmetric, so the
-    operator maps real signals to real signals).
+    operator maps real signals to real signals). A ``shift`` (in samples)
+    reads the filtered signal at ``k p + shift`` instead of ``k p``: a
+    translation by a phase ramp, exact for the band-limited low-pass.
     """
     n = g.size
     spectra = np.fft.fft(np.eye(n), axis=0) * g[:, None]
+    if shift:
+        f = np.fft.fftfreq(n, 1.0 / n)
+        spectra = spectra * np.exp(2j * np.pi * f * shift / n)[:, None]
     folded = spectra.reshape(k, n // k, n).mean(axis=0)
     return np.fft.ifft(folded, axis=0).real
 
@@ -54,7 +59,15 @@ def lowpass_cost_ratio(shape_res: tuple, out_hw: tuple) -> float:
 
 @cached_bank
 def lowpass_matrices_2d(
-    M: int, N: int, J: int, L: int, res: int, out_hw: tuple, average: bool, dtype: str
+    M: int,
+    N: int,
+    J: int,
+    L: int,
+    res: int,
+    out_hw: tuple,
+    average: bool,
+    dtype: str,
+    offset: tuple = (0.0, 0.0),
 ):
     """``(rows, cols)`` such that the cascade's low-pass at ``res`` is ``rows @ u @ cols.T``.
 
@@ -71,6 +84,9 @@ def lowpass_matrices_2d(
         Return the mean over the kept positions instead (``1 x M_res`` and
         ``1 x N_res`` matrices).
     dtype : {"float64", "float32"}
+    offset : (dy, dx), default=(0.0, 0.0)
+        Shift of the kept positions, in pixels of the full-resolution grid
+        (any real number: the positions need not fall on pixels).
 
     Returns
     -------
@@ -85,8 +101,8 @@ def lowpass_matrices_2d(
         return None
     k = 2 ** (J - res)
     h, w = out_hw
-    rows = _axis_operator(gx, k)[1 : 1 + h]
-    cols = _axis_operator(gy, k)[1 : 1 + w]
+    rows = _axis_operator(gx, k, offset[0] / 2**res)[1 : 1 + h]
+    cols = _axis_operator(gy, k, offset[1] / 2**res)[1 : 1 + w]
     if average:
         rows = rows.mean(axis=0, keepdims=True)
         cols = cols.mean(axis=0, keepdims=True)

@@ -2,10 +2,18 @@
 :mod:`skscat.scattering.core_roto2d`.
 
 The forward pass is the estimator's own cascade, run with a tape that keeps
-the first-layer coefficients ``W1`` and the angular convolutions ``Y``. The
-backward pass walks the paths in reverse, in full spectra:
+the first-layer coefficients ``W1``, the angular convolutions ``Y`` and the
+ring coefficients. The backward pass walks the paths in reverse, in full
+spectra:
 
-* low-pass ``S = crop(Re(ifft(P_k(fft(V) phi))))`` of a real map ``V``:
+* ring spectra (``spatial="rings"``) ``c = |a - i b|`` with ``a = C v``,
+  ``b = S v`` (rows of :func:`~skscat.scattering._rings.ring_spectrum_matrices`):
+  ``gv = C^T (g a / c) + S^T (g b / c)``, and ``C^T g`` for the signed
+  frequency 0;
+
+* low-pass ``S = rows @ V @ cols.T`` of a real map ``V`` (the matrix form):
+  ``gV = rows.T @ gS @ cols``; in the Fourier form
+  ``S = crop(Re(ifft(P_k(fft(V) phi))))``:
   ``gV = Re(N ifft(P_k*(fft(crop*(gS)) / N) phi))``; with ``average=True``
   the mean over the image window spreads ``gS`` evenly over it;
 * mean over orientation windows: ``gS`` repeated over the window, divided by
@@ -24,14 +32,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..filters.angular import angular_mixing
-from ..scattering.core_roto2d import relative_gather
+from ..scattering._rings import ring_spectra_adjoint
+from ..scattering.core_roto2d import lowpass_operator, relative_gather
 from . import _adjoint_ops as adj
 
 
 def forward(est, X, backend):
     """Coefficients of a batch (``(n, n_paths, h, w)`` or ``(n, n_paths)``) and the tape."""
     tape = {}
-    out = est._cascade(X, backend, tape=tape)
+    out = est._coefficients(X, backend, tape=tape)
     return out, tape
 
 
@@ -49,6 +58,7 @@ def backward(est, X, tape, G, backend):
     Gw = L // win
     dtype = str(bank.phi[0].dtype)
     (top, _), (left, _) = est._pad_width()
+    offset = est._lattice_offset()
     P, Q = angular_mixing(L, dtype)
     n_ang = P.shape[0]
     PT = backend.asarray(np.ascontiguousarray(P.reshape(n_ang * L, L).T))
@@ -57,6 +67,9 @@ def backward(est, X, tape, G, backend):
     sign = backend.asarray(sign.astype(dtype))
     index = backend.asarray(index)
     rows_idx = backend.asarray(np.arange(L)[:, None])
+    if "rings" in tape:  # back through the ring spectra to the lattice of positions
+        coefs, mats = tape["rings"]
+        G = ring_spectra_adjoint(G.reshape(n, est.n_paths_, -1), coefs, mats, xp)
     G = G.reshape((n, est.n_paths_) + (() if avg else (h, w)))
     grid_J = (Mp // 2**J, Np // 2**J)
 
@@ -68,6 +81,10 @@ def backward(est, X, tape, G, backend):
         if avg:
             g = adj.mean_adjoint(backend, g, (H, W))
             return adj.crop_adjoint(backend, g, (Mp, Np), (top, left))
+        mats = lowpass_operator(bank, res, (h, w), offset, dtype)
+        if mats is not None:  # the forward's S = rows @ V @ cols.T
+            rows, cols = (backend.asarray(a) for a in mats)
+            return rows.T @ g @ cols
         s = adj.crop_adjoint(backend, g, grid_J, (1, 1))
         gA = adj.ifft_real_adjoint(backend, s, 2)
         gV = adj.filter_subsample_adjoint(backend, gA, bank.phi[res], 2 ** (J - res), 2)

@@ -45,33 +45,23 @@ def relative_gather(L: int) -> tuple:
     return index, sign
 
 
-def angular_modulus_mean(W2, gather, mixing, window, xp, ops, tape=None, j1=0, j2=0):
-    """Reference angular step: gather by relative angle, angular convolutions, modulus, mean.
+def lowpass_operator(bank: FilterBank2D, res: int, out_hw: tuple, offset: tuple, dtype: str):
+    """``(rows, cols)`` of the spatial low-pass at ``res``, or None for the Fourier form.
 
-    ``W2`` ``(n, theta', a, M, N)`` -> ``(n, K, L // window, beta, M, N)``;
-    ``tape[(j1, j2)]`` (if given) receives the complex ``Y`` of shape
-    ``(K, theta, n, beta, M, N)``. The numba backend fuses the same steps.
+    The matrix form (:func:`~skscat.filters.lowpass_matrices.lowpass_matrices_2d`)
+    is taken where it is cheaper, and always for a lattice shifted off the
+    lattice of :class:`~skscat.Scattering2D` (any non-zero ``offset``), which only
+    it reads.
     """
-    index, sign = gather
-    P, Q = mixing
-    n, L = W2.shape[:2]
-    n_ang = P.shape[0] // L
-    # (theta', n, beta, ...): each angular sum is then one matrix product
-    Wg = W2[:, ops.asarray(np.arange(L)[:, None]), index].transpose(1, 0, 2, 3, 4)
-    sp = Wg.shape[-2:]
-    re = xp.ascontiguousarray(Wg.real).reshape(L, -1)
-    im = xp.ascontiguousarray(Wg.imag * sign[:, None, :, None, None]).reshape(L, -1)
-    del Wg
-    Y = xp.empty((n_ang * L, re.shape[1]), dtype=xp.result_type(re.dtype, xp.complex64))
-    Y.real = P @ re
-    Y.imag = Q @ im
-    del re, im
-    Y = Y.reshape((n_ang, L, n, L) + sp)  # (k, theta, n, beta, ...)
-    if tape is not None:
-        tape[(j1, j2)] = Y
-    A = ops.modulus(Y)
-    A = A.reshape((n_ang, L // window, window, n, L) + sp).mean(axis=2)
-    return xp.moveaxis(A, 2, 0)
+    J, L = bank.J, bank.L
+    M, N = bank.shape
+    shifted = any(float(d) != 0.0 for d in offset)
+    if not shifted and lowpass_cost_ratio((M // 2**res, N // 2**res), out_hw) > 2.0:
+        return None
+    mats = lowpass_matrices_2d(M, N, J, L, res, tuple(out_hw), False, dtype, tuple(offset))
+    if mats is None and shifted:  # never for Morlet banks, whose low-pass is separable
+        raise ValueError("a shifted output lattice needs a separable low-pass filter")
+    return mats
 
 
 def roto_translation2d(
@@ -82,6 +72,7 @@ def roto_translation2d(
     max_order: int,
     pad_width: tuple,
     out_hw: tuple,
+    lattice_offset: tuple = (0.0, 0.0),
     average: bool,
     window: int,
     out,
@@ -95,15 +86,18 @@ def roto_translation2d(
         Real images (backend array).
     backend : backend instance
         Supplies ``pad_reflect``, ``rfft``, ``irfft``, ``ifft``,
-        ``filter_subsample_hermitian``, ``lowpass_hermitian``, ``modulus``
-        ``lowpass_spatial`` and ``xp``; the numba backend also fuses the angular step
-        (``angular_modulus_mean``).
+        ``filter_subsample_hermitian``, ``lowpass_hermitian``, ``modulus``,
+        ``lowpass_spatial``, the angular step (``angular_modulus_mean``, or
+        ``angular_convolutions`` when the gradients need ``Y``) and ``xp``.
     bank : FilterBank2D
         Scattering2D's Fourier filters on the padded grid.
     max_order : {1, 2}
     pad_width : ((top, bottom), (left, right))
     out_hw : (h, w)
         Output positions per path (ignored when ``average``).
+    lattice_offset : (dy, dx)
+        The output positions are ``2**J * (i + 1) + dy`` and ``2**J * (j + 1) + dx``
+        on the padded grid (pixels, not necessarily whole).
     average : bool
         If True, nothing is sub-sampled and every map is averaged over the
         image's own pixels: a quarter turn of a square image permutes those
@@ -128,13 +122,9 @@ def roto_translation2d(
     G = L // window
     (top, _), (left, _) = pad_width
     H, W = x.shape[-2:]
-    P3, Q3 = angular_mixing(L, dtype)
-    n_ang = P3.shape[0]
-    P = ops.asarray(P3.reshape(n_ang * L, L))
-    Q = ops.asarray(Q3.reshape(n_ang * L, L))
-    index_np, sign_np = relative_gather(L)
-    index = ops.asarray(index_np)
-    sign = ops.asarray(sign_np.astype(dtype))
+    P, Q = angular_mixing(L, dtype)
+    n_ang = P.shape[0]
+    index, sign = relative_gather(L)
 
     def res_of(j):
         return 0 if average else j
@@ -149,11 +139,10 @@ def roto_translation2d(
         if average:
             return V[..., top : top + H, left : left + W].mean(axis=(-2, -1))
         h, w = out_hw
-        Mr, Nr = M // 2**res, N // 2**res
-        if lowpass_cost_ratio((Mr, Nr), out_hw) <= 2.0:
-            mats = lowpass_matrices_2d(M, N, J, L, res, out_hw, False, dtype)
-            if mats is not None:
-                return ops.lowpass_spatial(V, *(ops.asarray(a) for a in mats), 2)
+        mats = lowpass_operator(bank, res, out_hw, lattice_offset, dtype)
+        if mats is not None:
+            return ops.lowpass_spatial(V, *(ops.asarray(a) for a in mats), 2)
+        Nr = N // 2**res
         k = 2 ** (J - res)
         S = ops.irfft(ops.lowpass_hermitian(ops.rfft(V, 2), bank.phi[res], k, 2, Nr), Nr // k, 2)
         return S[..., 1 : 1 + h, 1 : 1 + w]
@@ -178,10 +167,15 @@ def roto_translation2d(
             r2 = res_of(j2)
             W2 = ops.filter_subsample_hermitian(U1_hat, bank.psi[j2][r1], 2 ** (r2 - r1), 2, N1)
             W2 = ops.ifft(W2, 2)  # (n, theta', a, M2, N2)
-            if tape is None and hasattr(ops, "angular_modulus_mean"):
-                A = ops.angular_modulus_mean(W2, index_np, sign_np, P3, Q3, window)
+            if tape is None:
+                A = ops.angular_modulus_mean(W2, index, sign, P, Q, window)
             else:
-                A = angular_modulus_mean(W2, (index, sign), (P, Q), window, xp, ops, tape, j1, j2)
+                Y = ops.angular_convolutions(W2, index, sign, P, Q)  # (k, theta, n, beta, ...)
+                tape[(j1, j2)] = Y
+                A = ops.modulus(Y)
+                A = A.reshape((n_ang, G, window, n, L) + A.shape[-2:]).mean(axis=2)
+                A = xp.moveaxis(A, 2, 0)
+                del Y
             del W2
             S = lowpass(A, r2)  # (n, k, window, beta, ...)
             m = n_ang * G * L

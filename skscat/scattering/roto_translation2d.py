@@ -5,12 +5,13 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._base import HarmonicTransformer, infer_image_shape, validate_shape_param
 from .._docstrings import with_batched_parameters
 from ..filters.angular import n_angular_wavelets
 from ..filters.morlet2d import morlet_filter_bank_2d
+from ._rings import ring_spectra, ring_spectrum_matrices
 from .core_roto2d import roto_translation2d
 from .scattering2d import padded_size
 
@@ -34,12 +35,19 @@ class RotoTranslationScattering2D(HarmonicTransformer):
     then the modulus. Order 1 and order 2 are averaged over ``theta``
     (globally by default: rotation invariance; over windows of
     ``angle_window`` orientations for partial invariance) and over positions
-    (``phi_J`` and sub-sampling by ``2**J``, or the mean over the image with
-    ``average=True``). A rotation by ``pi / L`` turns the positions and shifts
-    ``theta`` by one step: the averages over ``theta`` do not change, and with
-    ``average=True`` a quarter turn of a square image (``L`` even) leaves the
-    output exactly unchanged. Other angles change it much less than they
-    change :class:`Scattering2D`.
+    (``phi_J`` sampled every ``2**J`` pixels on a lattice centred on the
+    image, or the mean over the image with ``average=True``). A rotation by
+    ``pi / L`` turns the positions and shifts ``theta`` by one step: the
+    averages over ``theta`` do not change. The positions of the lattice are
+    then grouped into square rings about the image centre, and each ring's
+    values are replaced by the modulus of their discrete Fourier transform
+    around the ring (``spatial="rings"``): a quarter turn moves every position
+    a quarter of the way round its ring, which that modulus does not see.
+    So a quarter turn of a square image (``L`` even) leaves the output
+    unchanged: exactly with ``average=True``, and with the rings for odd
+    sizes (even sizes: to about 1%, the sub-sampled maps' grids being half a
+    pixel off the centre). Other angles change it much less than they change
+    :class:`Scattering2D`.
 
     Parameters
     ----------
@@ -63,17 +71,34 @@ class RotoTranslationScattering2D(HarmonicTransformer):
     average : bool, default=False
         If True, one value per path: the mean over the image's pixels of
         maps computed without sub-sampling (so that quarter turns permute
-        the pixels exactly). If False, the ``(H // 2**J, W // 2**J)`` map of
-        each path, low-passed and sub-sampled as in :class:`Scattering2D`,
-        on a lattice of positions centred on the image (to half a pixel):
-        rotations turn positions about the centre, and a centred lattice
-        keeps them at their radius.
+        the pixels exactly). If False, the ``(H // 2**J, W // 2**J)`` lattice
+        of positions of each path, low-passed and sub-sampled as in
+        :class:`Scattering2D` but centred exactly on the image (shifted off
+        the pixel grid where needed), then read as ``spatial`` says.
     angle_window : int or None, default=None
         Orientations averaged together at the output. ``None`` (or ``L``)
         averages over all of them: invariance to rotations. A divisor ``w``
         of ``L`` keeps ``L // w`` orientation windows of ``w pi / L``
         radians each: invariance to rotations smaller than that window only,
         and the windows are permuted cyclically by larger ones.
+    spatial : {"rings", "lattice"}, default="rings"
+        What the un-averaged output keeps of each path's lattice of
+        positions (ignored with ``average=True``). ``"rings"``: the positions
+        grouped into square rings about the lattice centre (an odd ``h x h``
+        lattice has its centre, then rings of ``8 r`` positions; an even one
+        rings of ``4 (2 r - 1)``; a rectangular one keeps the same distance
+        ``max(|dy|, |dx|)``), and for a ring of ``n`` values its discrete
+        Fourier transform around the ring at frequencies ``0 .. n // 2``:
+        frequency 0 (the ring's sum) with its sign, the others as moduli,
+        scaled so that each ring keeps its energy. Invariant to quarter
+        turns, and much less sensitive to other rotations than positions.
+        ``"lattice"``: the positions themselves, which turn with the image
+        (a quarter turn permutes them); for images whose orientation matters.
+    max_ring_frequency : int or None, default=None
+        Highest ring frequency kept with ``spatial="rings"`` (``None``: all,
+        ``n // 2`` for a ring of ``n``). Low frequencies are the smoothest
+        variations round a ring, the least sensitive to rotations by angles
+        other than quarter turns.
     <batched parameters>
 
     Attributes
@@ -85,14 +110,17 @@ class RotoTranslationScattering2D(HarmonicTransformer):
     padded_shape_ : tuple of int
         Grid the image is reflect-padded to before filtering.
     output_shape_ : tuple of int
-        Positions per path, ``(max(H // 2**J, 1), max(W // 2**J, 1))``.
+        Lattice of positions per path, ``(max(H // 2**J, 1), max(W // 2**J, 1))``
+        (with ``spatial="rings"``, read as rings).
     n_angular_ : int
         Angular filters: ``ceil(log2 L) + 1`` wavelets and the angular average.
     n_paths_ : int
         Number of paths, ``1 + J G + n_angular_ G L J (J - 1) / 2`` at order 2,
         with ``G = L // angle_window`` orientation windows.
     n_features_out_ : int
-        Number of output features.
+        Number of output features: ``n_paths_`` times 1 (``average=True``),
+        the positions of the lattice (``spatial="lattice"``), or the ring
+        frequencies of all rings (``spatial="rings"``).
     backend_ : str
         Backend actually used.
     filters_ : FilterBank2D
@@ -122,6 +150,11 @@ class RotoTranslationScattering2D(HarmonicTransformer):
     True
     >>> S.get_feature_names_out()[3]
     'order2_j1=0_j2=1_beta=0_k=0'
+    >>> R = RotoTranslationScattering2D(J=2, L=4, shape=(16, 16)).fit(X)
+    >>> R.output_shape_, R.transform(X).shape  # rings of 4 and 12 positions: 3 + 7 frequencies
+    ((4, 4), (3, 190))
+    >>> list(R.get_feature_names_out()[3:5])
+    ['order0_ring=1_freq=0', 'order0_ring=1_freq=1']
     """
 
     _parameter_constraints: dict = {
@@ -132,6 +165,8 @@ class RotoTranslationScattering2D(HarmonicTransformer):
         "max_order": [Interval(Integral, 1, 2, closed="both")],
         "average": ["boolean"],
         "angle_window": [Interval(Integral, 1, None, closed="left"), None],
+        "spatial": [StrOptions({"rings", "lattice"})],
+        "max_ring_frequency": [Interval(Integral, 0, None, closed="left"), None],
     }
 
     def __init__(
@@ -142,6 +177,8 @@ class RotoTranslationScattering2D(HarmonicTransformer):
         max_order=2,
         average=False,
         angle_window=None,
+        spatial="rings",
+        max_ring_frequency=None,
         backend="auto",
         batch_size="auto",
         n_jobs=None,
@@ -153,6 +190,8 @@ class RotoTranslationScattering2D(HarmonicTransformer):
         self.max_order = max_order
         self.average = average
         self.angle_window = angle_window
+        self.spatial = spatial
+        self.max_ring_frequency = max_ring_frequency
         self.backend = backend
         self.batch_size = batch_size
         self.n_jobs = n_jobs
@@ -178,7 +217,12 @@ class RotoTranslationScattering2D(HarmonicTransformer):
         J, L, G = self.J, self.L, self.L // self._window()
         order2 = self.n_angular_ * G * L * J * (J - 1) // 2 if self.max_order >= 2 else 0
         self.n_paths_ = 1 + J * G + order2
-        per_path = 1 if self.average else self.output_shape_[0] * self.output_shape_[1]
+        if self.average:
+            per_path = 1
+        elif self.spatial == "lattice":
+            per_path = self.output_shape_[0] * self.output_shape_[1]
+        else:
+            per_path = len(self._ring_labels())
         self.n_features_out_ = self.n_paths_ * per_path
 
     def _pad_width(self) -> tuple:
@@ -186,18 +230,35 @@ class RotoTranslationScattering2D(HarmonicTransformer):
         if self.average:
             # Even margins: a quarter turn of the padded image is the padded quarter turn.
             return (((Mp - H) // 2, (Mp - H + 1) // 2), ((Np - W) // 2, (Np - W + 1) // 2))
-        # The output lattice sits at 2**J * (i + 1) on the padded grid: place
-        # the image so that the lattice is centred on it (to half a pixel).
-        # Rotations turn positions about the image centre, so a centred
-        # lattice sees the same content at the same radius after a turn.
-        s = 2**self.J
+        # Maps of resolution r are sampled every 2**r pixels of the padded
+        # grid; a quarter turn about the image centre c keeps that grid when
+        # 2 c is a multiple of 2**r. Place the image so that this holds up to
+        # the coarsest map (r = J - 1) as nearly as the size allows (exactly
+        # for odd sizes; half a pixel off for even ones), then as evenly as possible.
+        step = 2 ** max(self.J - 1, 0)
 
-        def before(n, m, p):
-            return min(max((s * (m + 1) - n + 1) // 2, 0), p - n)
+        def before(n, m):
+            def cost(t):
+                r = (2 * t + n - 1) % step
+                return (min(r, step - r), abs(2 * t - (m - n)))
 
-        top = before(H, self.output_shape_[0], Mp)
-        left = before(W, self.output_shape_[1], Np)
+            return min(range(m - n + 1), key=cost)
+
+        top, left = before(H, Mp), before(W, Np)
         return ((top, Mp - H - top), (left, Np - W - left))
+
+    def _lattice_offset(self) -> tuple:
+        """Shift ``(dy, dx)`` in pixels that centres the output lattice on the image.
+
+        The low-pass is sampled at ``2**J * (i + 1) + d`` on the padded grid,
+        ``i = 0 .. h - 1``; ``d`` puts the mean position on the image centre
+        exactly (a half-integer for even sizes), so that rotations about the
+        image centre turn the lattice onto itself.
+        """
+        s = 2**self.J
+        (top, _), (left, _) = self._pad_width()
+        (H, W), (h, w) = self.shape_, self.output_shape_
+        return (top + (H - 1) / 2 - s * (h + 1) / 2, left + (W - 1) / 2 - s * (w + 1) / 2)
 
     def _bank(self, dtype: str):
         return morlet_filter_bank_2d(*self.padded_shape_, self.J, self.L, dtype)
@@ -222,6 +283,7 @@ class RotoTranslationScattering2D(HarmonicTransformer):
             max_order=self.max_order,
             pad_width=self._pad_width(),
             out_hw=self.output_shape_,
+            lattice_offset=self._lattice_offset(),
             average=self.average,
             window=self._window(),
             out=out,
@@ -248,9 +310,32 @@ class RotoTranslationScattering2D(HarmonicTransformer):
             stage2 = n_maps * (Mp // 2**r2) * (Np // 2**r2)
         return complex_bytes * (Mp * Np + max(stage1, stage2))
 
+    def _ring_labels(self) -> tuple:
+        h, w = self.output_shape_
+        return ring_spectrum_matrices(h, w, self.max_ring_frequency, "float64")[3]
+
+    def _coefficients(self, X, backend, *, tape=None):
+        """Output rows of a batch ``X``: the cascade, then the ring spectra (``spatial="rings"``).
+
+        ``tape`` (a dict) receives the intermediates the gradients need.
+        """
+        n = X.shape[0]
+        S = self._cascade(X, backend, tape=tape)
+        if self.average or self.spatial == "lattice":
+            return S.reshape(n, -1)
+        h, w = self.output_shape_
+        cos, sin, signed, _ = ring_spectrum_matrices(
+            h, w, self.max_ring_frequency, np.dtype(S.dtype).name
+        )
+        mats = (backend.asarray(cos), backend.asarray(sin), backend.asarray(signed))
+        out, coefs = ring_spectra(S.reshape(n, self.n_paths_, h * w), mats, backend.xp)
+        if tape is not None:
+            tape["rings"] = (coefs, mats)
+        return out.reshape(n, -1)
+
     # -- transform --------------------------------------------------------
     def _transform_batch(self, X, backend):
-        return self._cascade(X, backend).reshape(X.shape[0], -1)
+        return self._coefficients(X, backend)
 
     def _feature_names(self) -> list[str]:
         J, L = self.J, self.L
@@ -272,5 +357,8 @@ class RotoTranslationScattering2D(HarmonicTransformer):
                 ]
         if self.average:
             return names
+        if self.spatial == "rings":
+            rings = self._ring_labels()
+            return [f"{name}_ring={r}_freq={f}" for name in names for r, f in rings]
         h, w = self.output_shape_
         return [f"{name}_y={y}_x={x}" for name in names for y in range(h) for x in range(w)]

@@ -305,6 +305,7 @@ def test_every_numpy_backend_op_is_implemented_and_covered():
         "rotation_modulus_integrals",  # test_rotation_modulus_integrals_matches_numpy
         "irfft_box",  # test_irfft_box_is_the_zero_filled_irfft
         "box_modulus_integrals",  # test_box_modulus_integrals_matches_numpy
+        "angular_convolutions", "angular_modulus_mean",  # test_angular_ops_match_numpy
     }  # fmt: skip
     reference_ops = public_ops(NumpyBackend)
     missing = sorted(reference_ops - public_ops(CupyBackend))
@@ -367,6 +368,30 @@ def test_box_modulus_integrals_matches_numpy(box, shape, dtype, with_extra, monk
         assert backend.box_modulus_integrals(z.copy(), box, shape, powers, extra, False)[0] is None
         results.append(out)
     np.testing.assert_array_equal(results[2], results[3])  # threads change nothing
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_angular_ops_match_numpy(dtype):
+    from skscat.filters.angular import angular_mixing
+    from skscat.scattering.core_roto2d import relative_gather
+
+    rng = np.random.default_rng(6)
+    L, window = 6, 3
+    rtype = np.finfo(dtype).dtype
+    P, Q = angular_mixing(L, rtype.name)
+    index, sign = relative_gather(L)
+    W = _complex(rng, (2, L, L, 4, 5), dtype)
+    cb, nb = CupyBackend(xp=np), NumpyBackend()
+    Y = cb.angular_convolutions(W, index, sign, P, Q)
+    assert Y.shape == (P.shape[0], L, 2, L, 4, 5) and Y.dtype == dtype
+    np.testing.assert_array_equal(Y, nb.angular_convolutions(W, index, sign, P, Q))
+    A = cb.angular_modulus_mean(W, index, sign, P, Q, window)
+    assert A.shape == (2, P.shape[0], L // window, L, 4, 5) and A.dtype == rtype
+    # the stand-in's modulus kernel rounds like the device's, not like np.abs
+    tol = 1e-6 if dtype == np.complex64 else 1e-15
+    want = nb.angular_modulus_mean(W, index, sign, P, Q, window)
+    np.testing.assert_allclose(A, want, rtol=tol, atol=tol)
+    # the low-pass filter (last) is the average over all angles of the gathered real parts
+    Wg = np.stack([W[:, t, index[t]] for t in range(L)], axis=1)  # (n, theta', beta, ...)
+    np.testing.assert_allclose(Y[-1, 0], Wg.real.mean(axis=1), rtol=tol, atol=tol)
 
 
 @pytest.mark.parametrize("with_extra", [False, True])

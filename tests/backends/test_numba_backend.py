@@ -569,3 +569,37 @@ def test_cross_lag_sums_matches_numpy(rng, dtype, n_jobs):
     # mixed precisions: NumPy's promotion, not the kernel
     got = ops.cross_lag_sums(F1, F2.astype(np.complex128), None, None, E)
     assert got.dtype == np.complex128
+
+
+def _angular_reference(W, index, sign, P, Q, window):
+    """The angular step of the roto-translation scattering, one output at a time."""
+    n, L = W.shape[:2]
+    K, G = P.shape[0], L // window
+    out = np.zeros((n, K, G, L) + W.shape[3:])
+    for i in range(n):
+        for b in range(L):
+            Wb = np.stack([W[i, t, index[t, b]] for t in range(L)]).astype(np.complex128)
+            re, im = Wb.real, Wb.imag * sign[:, b].reshape((L,) + (1,) * (W.ndim - 3))
+            for k in range(K):
+                for th in range(L):
+                    y = np.tensordot(P[k, th], re, 1) + 1j * np.tensordot(Q[k, th], im, 1)
+                    out[i, k, th // window, b] += np.abs(y) / window
+    return out
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("L, window", [(4, 4), (6, 2), (8, 1)])
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_angular_modulus_mean_matches_numpy(rng, dtype, L, window, n_jobs):
+    from skscat.filters.angular import angular_mixing
+    from skscat.scattering.core_roto2d import relative_gather
+
+    P, Q = angular_mixing(L, np.dtype(dtype).name)
+    index, sign = relative_gather(L)
+    W = _complex(rng, (3, L, L, 5, 7), dtype)
+    want = NumpyBackend().angular_modulus_mean(W, index, sign, P, Q, window)
+    assert want.shape == (3, P.shape[0], L // window, L, 5, 7) and want.dtype == dtype
+    assert relative_error(want, _angular_reference(W, index, sign, P, Q, window)) <= TOL[dtype]
+    got = NumbaBackend(n_jobs=n_jobs).angular_modulus_mean(W, index, sign, P, Q, window)
+    assert got.dtype == dtype and got.shape == want.shape
+    assert relative_error(got, want) <= TOL[dtype]
