@@ -9,6 +9,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from skscat.backends import get_backend
+from skscat.backends.cupy_backend import CupyBackend
 from skscat.filters.solid_harmonic3d import real_spherical_harmonics, solid_harmonic_filter_bank_3d
 from skscat.scattering.atomic3d import (
     gaussian_scattering_integrals,
@@ -65,16 +66,19 @@ def test_equals_the_fft_path_on_a_fine_grid(name):
     assert rel[..., 1:].max() < 2e-3 and rel[..., 0].max() < 2e-2, rel.max(axis=(0, 1, 2))
 
 
-def test_numba_equals_numpy():
+def test_backends_agree():
     sig = [0.0, 0.3, 0.6]
-    a = gaussian_scattering_integrals(
-        R, W, get_backend("numpy"), s=0.2, sigmas=sig, L=3, powers=POWERS
+    RR = np.concatenate([R, R[:, ::-1] + 0.3, R * 1.1])  # three molecules
+    WW = np.concatenate([W, W, W])
+    ref = gaussian_scattering_integrals(
+        RR, WW, get_backend("numpy"), s=0.2, sigmas=sig, L=3, powers=POWERS
     )
-    b = gaussian_scattering_integrals(
-        R, W, get_backend("numba"), s=0.2, sigmas=sig, L=3, powers=POWERS
-    )
-    np.testing.assert_allclose(b, a, rtol=1e-12)
-    assert np.all(a[:, :, 0, 1:] == 0) and np.all(a[:, :, 1:] > 0)
+    assert np.all(ref[:, :, 0, 1:] == 0) and np.all(ref[:, :, 1:] > 0)
+    # the numba kernel, its molecules split over two threads, and the CuPy
+    # backend's host path (NumPy standing in for CuPy)
+    for backend in (get_backend("numba", n_jobs=2), CupyBackend(xp=np)):
+        got = gaussian_scattering_integrals(RR, WW, backend, s=0.2, sigmas=sig, L=3, powers=POWERS)
+        np.testing.assert_allclose(got, ref, rtol=1e-12)
 
 
 def test_lone_atom_closed_forms():
