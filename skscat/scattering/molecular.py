@@ -59,7 +59,8 @@ class MolecularScattering(HarmonicScattering3D):
     solid harmonic wavelets, :class:`HarmonicScattering3D`). Because a Gaussian
     convolved with a solid harmonic wavelet is again one, of width
     ``tau_j = (sigma**2 + sigma_0**2 4**j)**(1/2)``, ``rho * psi_{j,l,m}`` is
-    evaluated exactly, atom by atom (:mod:`skscat.scattering.atomic3d`), and
+    evaluated exactly, atom by atom
+    (:func:`~skscat.scattering.atomic3d.gaussian_scattering_integrals`), and
     the integrals are trapezoid sums on a lattice of spacing ``tau_j / 1.5``
     around the atoms: no density grid, so the atoms can be sharp (bond lengths
     stay resolved) with nothing aliased. Lengths are in Angstrom, so the
@@ -92,10 +93,10 @@ class MolecularScattering(HarmonicScattering3D):
     grid_spacing : float, default=0.7
         Distance between grid samples, in Angstrom (the default grid is a
         16.1 Angstrom cube).
-    sigma : float, default=0.2
+    sigma : float, default=0.22
         Width of the atomic Gaussians, in Angstrom. Sharp atoms keep the
         bond lengths apart in the features.
-    sigma_0 : float, default=0.25
+    sigma_0 : float, default=0.22
         Width of the scale-0 wavelet, in Angstrom.
     max_order : {1, 2}, default=1
         Highest scattering order.
@@ -167,8 +168,8 @@ class MolecularScattering(HarmonicScattering3D):
         L=3,
         grid_size=24,
         grid_spacing=0.7,
-        sigma=0.2,
-        sigma_0=0.25,
+        sigma=0.22,
+        sigma_0=0.22,
         max_order=1,
         integral_powers=(0.5, 1.0, 2.0, 3.0),
         backend="auto",

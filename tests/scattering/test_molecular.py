@@ -95,7 +95,7 @@ def test_order0_holds_the_charges(qm7):
         got = feats[:, names.index(f"{d}_order0_q=1")]
         np.testing.assert_allclose(got, w.sum(1), rtol=2e-5)
     # sharp atoms barely overlap: int rho**2 is nearly sum_k w_k**2 (4 pi s**2)**-1.5
-    q2 = (Z**2).sum(1) * (4 * np.pi * 0.2**2) ** -1.5
+    q2 = (Z**2).sum(1) * (4 * np.pi * est.sigma**2) ** -1.5
     np.testing.assert_allclose(feats[:, names.index("nuclear_order0_q=2")], q2, rtol=1e-2)
 
 
