@@ -303,6 +303,7 @@ def test_every_numpy_backend_op_is_implemented_and_covered():
         "cross_lag_sums",  # test_cross_lag_sums_matches_numpy
         "prepare_bank",  # test_filter_bank_uploaded_once_per_bank
         "rotation_modulus_integrals",  # test_rotation_modulus_integrals_matches_numpy
+        "gaussian_modulus_integrals",  # test_gaussian_modulus_integrals_matches_numpy
     }  # fmt: skip
     reference_ops = public_ops(NumpyBackend)
     missing = sorted(reference_ops - public_ops(CupyBackend))
@@ -328,6 +329,21 @@ def test_rotation_modulus_integrals_matches_numpy(with_extra):
         np.testing.assert_allclose(U2, U, rtol=1e-15)
         np.testing.assert_allclose(out, ref, rtol=1e-13)
         assert backend.rotation_modulus_integrals(y, powers, extra, False)[0] is None
+
+
+def test_gaussian_modulus_integrals_matches_numpy():
+    from skscat.backends.numba_backend import NumbaBackend
+    from skscat.scattering.atomic3d import wavelet_polynomials
+
+    rng = np.random.default_rng(7)
+    R = rng.uniform(-1.5, 1.5, (3, 4, 3))
+    W = rng.integers(0, 3, (3, 2, 4)).astype(np.float64)
+    tau, C = wavelet_polynomials(2, 0.4, 0.2)
+    args = (R, W, tau, tau / 1.5, 5 * tau, C, 2, np.array([0.5, 1.0, 2.0, 3.0]))
+    ref = NumpyBackend().gaussian_modulus_integrals(*args)
+    assert ref.shape == (3, 2, 3, 4)
+    for backend in (CupyBackend(xp=np), NumbaBackend(n_jobs=2)):
+        np.testing.assert_allclose(backend.gaussian_modulus_integrals(*args), ref, rtol=1e-12)
 
 
 @pytest.mark.parametrize(
