@@ -406,6 +406,19 @@ class CupyBackend:
     angular_convolutions = NumpyBackend.angular_convolutions
     angular_modulus_mean = NumpyBackend.angular_modulus_mean
 
+    def gaussian_modulus_integrals(self, R, weights, tau, h, cutoff, C, L, powers):
+        """Atom-based integrals: host work on a few atoms, by the numba kernel when available.
+
+        Same contract as :meth:`NumpyBackend.gaussian_modulus_integrals`
+        (NumPy arrays in and out).
+        """
+        from .numba_backend import NumbaBackend
+
+        host = NumbaBackend if NumbaBackend.is_available() else NumpyBackend
+        return host(self.n_jobs).gaussian_modulus_integrals(
+            R, weights, tau, h, cutoff, C, L, powers
+        )
+
     def phase_relu(self, z, n_phases: int, ndim: int):
         """Rectified real parts ``max(Re(exp(i alpha_a) z), 0)`` over ``n_phases`` phases.
 

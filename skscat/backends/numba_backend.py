@@ -352,6 +352,39 @@ class NumbaBackend(NumpyBackend):
         out = partial.sum(axis=1) if n_chunks > 1 else partial[:, 0]
         return (U if keep_modulus else None), out.astype(rdtype, copy=False)
 
+    def gaussian_modulus_integrals(self, R, weights, tau, h, cutoff, C, L, powers):
+        """Same contract as :meth:`NumpyBackend.gaussian_modulus_integrals`, one pass.
+
+        :func:`~skscat.backends._numba_kernels3d.gaussian_modulus_integrals`
+        visits the lattice points around each molecule once, summing its
+        atoms' wavelets there (no (point, atom) arrays); molecules are split
+        over ``n_jobs`` threads.
+        """
+        from ..scattering.atomic3d import csr_columns, monomial_exponents
+        from . import _numba_kernels3d
+
+        n, D, _ = weights.shape
+        expo = monomial_exponents(L)
+        ptr, col, coef = csr_columns(C[: len(expo), : (L + 1) ** 2])
+        out = np.empty((n, D, L + 1, len(powers)), dtype=np.float64)
+        qs = np.asarray(powers, dtype=np.float64)
+        args = (
+            R,
+            weights,
+            float(tau),
+            float(h),
+            float(cutoff),
+            expo,
+            ptr,
+            col,
+            coef,
+            int(L),
+            qs,
+            out,
+        )
+        self._run(_numba_kernels3d.gaussian_modulus_integrals, args, (0, 1, 11), n, _MIN_WORK)
+        return out
+
     # -- fused element-wise operations ------------------------------------
     @staticmethod
     def _flat(x, ndim: int, dtype):

@@ -399,6 +399,18 @@ class NumpyBackend:
         A = A.reshape((K, L // window, window, n) + tuple(Y.shape[3:])).mean(axis=2)
         return self.xp.moveaxis(A, 2, 0)
 
+    def gaussian_modulus_integrals(self, R, weights, tau, h, cutoff, C, L, powers):
+        """First-order integrals of sums of Gaussian solid harmonic wavelets, on the host.
+
+        ``R`` ``(n, A, 3)`` and ``weights`` ``(n, D, A)`` are NumPy float64
+        arrays; returns ``(n, D, L + 1, len(powers))`` float64. See
+        :func:`skscat.scattering.atomic3d.gaussian_modulus_integrals_numpy`
+        (this is it) for the contract.
+        """
+        from ..scattering.atomic3d import gaussian_modulus_integrals_numpy
+
+        return gaussian_modulus_integrals_numpy(R, weights, tau, h, cutoff, C, L, powers)
+
     def pad_reflect(self, x, pad_width, ndim: int):
         """Reflect-pad the last ``ndim`` axes by ``pad_width`` ((before, after), ...)."""
         widths = ((0, 0),) * (x.ndim - ndim) + tuple(tuple(p) for p in pad_width)

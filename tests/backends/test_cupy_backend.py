@@ -306,6 +306,7 @@ def test_every_numpy_backend_op_is_implemented_and_covered():
         "irfft_box",  # test_irfft_box_is_the_zero_filled_irfft
         "box_modulus_integrals",  # test_box_modulus_integrals_matches_numpy
         "angular_convolutions", "angular_modulus_mean",  # test_angular_ops_match_numpy
+        "gaussian_modulus_integrals",  # test_gaussian_modulus_integrals_matches_numpy
     }  # fmt: skip
     reference_ops = public_ops(NumpyBackend)
     missing = sorted(reference_ops - public_ops(CupyBackend))
@@ -428,6 +429,21 @@ def test_rotation_modulus_blocks_do_not_depend_on_threads(monkeypatch):
     np.testing.assert_array_equal(outs[0][1], outs[1][1])
     assert outs[0][1].dtype == np.float32
     np.testing.assert_allclose(outs[0][1], ref, rtol=2e-6)
+
+
+def test_gaussian_modulus_integrals_matches_numpy():
+    from skscat.backends.numba_backend import NumbaBackend
+    from skscat.scattering.atomic3d import wavelet_polynomials
+
+    rng = np.random.default_rng(7)
+    R = rng.uniform(-1.5, 1.5, (3, 4, 3))
+    W = rng.integers(0, 3, (3, 2, 4)).astype(np.float64)
+    tau, C = wavelet_polynomials(2, 0.4, 0.2)
+    args = (R, W, tau, tau / 1.5, 5 * tau, C, 2, np.array([0.5, 1.0, 2.0, 3.0]))
+    ref = NumpyBackend().gaussian_modulus_integrals(*args)
+    assert ref.shape == (3, 2, 3, 4)
+    for backend in (CupyBackend(xp=np), NumbaBackend(n_jobs=2)):
+        np.testing.assert_allclose(backend.gaussian_modulus_integrals(*args), ref, rtol=1e-12)
 
 
 @pytest.mark.parametrize(
