@@ -567,3 +567,85 @@ KERNELS = (
     phase_double,
     cross_lag_sums,
 )
+
+
+@njit(**_JIT)
+def filter_fold_lanes(U, half, M, N, F, seg, kx, ky, lanes, out):
+    """:func:`filter_fold` of narrow filters, ``lanes`` inputs side by side.
+
+    Same products and periodisation as :func:`filter_fold`'s segment path,
+    for filters whose rows are short runs of columns (coarse scales), where a
+    loop along one run is too short to vectorise. Here the spectra of a block
+    of ``lanes`` inputs are first laid out ``(row, column, lane)`` (half
+    spectra expanded through Hermitian symmetry), so that every filter value
+    multiplies one contiguous vector of ``2 * lanes`` floats, whatever the run
+    length.
+
+    Parameters
+    ----------
+    U, half, M, N, kx, ky, out : as in :func:`filter_fold`
+    F : float array (K, M * N)
+        Real filters (not doubled), already multiplied by ``1 / (kx * ky)``.
+    seg : int array (K, M, 4)
+        Column ranges of each filter row (:func:`filter_segments`).
+    lanes : int
+        Inputs processed side by side.
+
+    Notes
+    -----
+    Every output value sums its terms in the order of the filter's rows,
+    then ranges, then columns, starting from zero, whatever its lane and
+    block: results do not depend on how the batch is split.
+    """
+    B = U.shape[0]
+    K = F.shape[0]
+    Nh = N // 2 + 1
+    Nu = Nh if half else N
+    rowu = 2 * Nu
+    Mk = M // kx
+    Nk = N // ky
+    L2 = 2 * lanes
+    n_blocks = (B + lanes - 1) // lanes
+    for blk in prange(n_blocks):
+        b0 = blk * lanes
+        nl = min(lanes, B - b0)
+        T = np.zeros(M * N * L2, dtype=U.dtype)
+        for lane in range(nl):
+            u = U[b0 + lane]
+            for x in range(M):
+                for y in range(Nu):
+                    t = (x * N + y) * L2 + 2 * lane
+                    T[t] = u[x * rowu + 2 * y]
+                    T[t + 1] = u[x * rowu + 2 * y + 1]
+                if half:
+                    # X[x, y] = conj(X[-x, -y]) for y > N // 2
+                    xr = (M - x) % M
+                    for y in range(Nh, N):
+                        t = (x * N + y) * L2 + 2 * lane
+                        T[t] = u[xr * rowu + 2 * (N - y)]
+                        T[t + 1] = -u[xr * rowu + 2 * (N - y) + 1]
+        A = np.zeros(K * Mk * Nk * L2, dtype=U.dtype)
+        step = np.uint64(L2)
+        for f in range(K):
+            for x in range(M):
+                p = x % Mk
+                for g in range(2):
+                    lo = seg[f, x, 2 * g]
+                    hi = seg[f, x, 2 * g + 1]
+                    for y in range(lo, hi):
+                        w = F[f, x * N + y]
+                        s0 = np.uint64((x * N + y) * L2)
+                        d0 = np.uint64(((f * Mk + p) * Nk + y % Nk) * L2)
+                        for i in range(step):
+                            A[d0 + i] += T[s0 + i] * w
+        for lane in range(nl):
+            o = out[b0 + lane]
+            for f in range(K):
+                of = o[f]
+                for j in range(Mk * Nk):
+                    a = (f * Mk * Nk + j) * L2 + 2 * lane
+                    of[2 * j] = A[a]
+                    of[2 * j + 1] = A[a + 1]
+
+
+KERNELS += (filter_fold_lanes,)

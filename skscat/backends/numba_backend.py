@@ -88,6 +88,13 @@ _SPARSE_LOWPASS_BELOW = 0.25
 # Maps side by side in :func:`~skscat.backends._numba_kernels.lowpass_spatial`.
 _LANES = 32
 
+# Narrow 2-D filters on grids whose spectra, this many side by side, take at
+# most this many bytes go through ``filter_fold_lanes`` (measured: 2.5x faster
+# on a 48 x 48 grid; on 72 x 72 and up the laid-out block leaves the caches and
+# the plain segment loops are faster).
+_FOLD_LANES = 16
+_FOLD_LANES_BYTES = 512 * 2**10
+
 # Values a kernel call must process per extra thread to be split.
 _MIN_WORK = 1 << 16
 
@@ -315,13 +322,26 @@ class NumbaBackend(NumpyBackend):
         expand = _MIRRORED_COST * mirrored > M * n_last
         Mk, Nk = M // kx, n_last // k
         out = np.empty((U.shape[0], F2.shape[0], Mk * Nk), dtype=ctype)
-        self._run(
-            _kernels().filter_fold,
-            (_real_view(U), half, M, n_last, F2, seg, sparse, expand, kx, k, _real_view(out)),
-            (0, 10),
-            U.shape[0],
-            F2.size,
-        )
+        lanes_bytes = M * n_last * 2 * _FOLD_LANES * rtype.itemsize
+        if sparse and ndim == 2 and lanes_bytes <= _FOLD_LANES_BYTES:
+            # small grids: runs too short to vectorise, so inputs side by side
+            F = np.ascontiguousarray(F2[:, ::2])
+            self._run(
+                _kernels().filter_fold_lanes,
+                (_real_view(U), half, M, n_last, F, seg, kx, k, _FOLD_LANES, _real_view(out)),
+                (0, 9),
+                U.shape[0],
+                F2.size,
+                align=_FOLD_LANES,
+            )
+        else:
+            self._run(
+                _kernels().filter_fold,
+                (_real_view(U), half, M, n_last, F2, seg, sparse, expand, kx, k, _real_view(out)),
+                (0, 10),
+                U.shape[0],
+                F2.size,
+            )
         space = (Mk, Nk) if ndim == 2 else (Nk,)
         out = out.reshape(lead + ((F2.shape[0],) if stacked else ()) + space)
         self._mark_owned(out)
