@@ -21,7 +21,9 @@ The thread count (``n_jobs``, or by default the cores available:
 :func:`skscat._threads.effective_n_threads`) sets the FFT workers and the
 threads of each kernel call: the batch axis is split into that many chunks
 run concurrently on a shared pool of plain threads (the kernels release the
-GIL). The kernels themselves are serial numba code (``parallel=False``):
+GIL). Usually the batching loop has already split the samples over threads
+(:func:`skscat._threads.map_row_blocks`), and each sub-batch's backend has
+one thread; the split per call serves batches too small to split. The kernels themselves are serial numba code (``parallel=False``):
 numba's OpenMP layer would make a later ``fork()`` abort, and its
 busy-waiting workers starve the SciPy FFT threads that run next. Every kernel
 gives each output element one fixed summation order, so results do not depend
