@@ -323,6 +323,23 @@ def test_filter_fold_lanes_equals_segment_loops(rng, lanes):
     np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize("M, N", [(4, 6), (8, 4)])
+def test_filter_fold_rows_equals_filter_fold(rng, M, N):
+    """Row by row over all inputs and filters: the same expression, the same bits."""
+    B, Kf = 3, 2
+    x = rng.standard_normal((B, M, N))
+    U = _iv(np.fft.rfftn(x, axes=(1, 2)))
+    F = rng.standard_normal((Kf, M, N))
+    seg = K.filter_segments(F, 1e-12)
+    F2 = K.double_filters(F / 4.0).reshape(Kf, -1)
+    want = np.empty((B, Kf, (M // 2) * (N // 2)), dtype=complex)
+    K.filter_fold(U, True, M, N, F2, seg, False, True, 2, 2, want.view(float))
+    for kernel in (K.filter_fold_rows, K.filter_fold_rows.py_func):
+        got = np.empty_like(want)
+        kernel(U, M, N, F2, got.view(float))
+        np.testing.assert_array_equal(got, want)
+
+
 def test_filter_segments_cover_wrapped_support():
     F = np.zeros((1, 2, 10))
     F[0, 0, [0, 1, 9]] = 1.0  # around column 0, wrapping
@@ -604,3 +621,17 @@ def test_cross_lag_sums_matches_numpy(rng, dtype, n_jobs):
     # mixed precisions: NumPy's promotion, not the kernel
     got = ops.cross_lag_sums(F1, F2.astype(np.complex128), None, None, E)
     assert got.dtype == np.complex128
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_scattering2d_same_bits_whichever_fold_kernel(rng, dtype, monkeypatch):
+    """The lane and row kernels replace the segment and per-input loops by size only."""
+    nb = nbm
+    X = rng.standard_normal((5, 32 * 32)).astype(dtype)
+    est = Scattering2D(J=3, L=4, shape=(32, 32), n_jobs=1).fit(X)
+    monkeypatch.setattr(nb, "_FOLD_LANES_BYTES", 0)  # segment loops
+    monkeypatch.setattr(nb, "_FOLD_ROWS_BYTES", 2**62)  # per-input loops
+    want = est.transform(X)
+    monkeypatch.setattr(nb, "_FOLD_LANES_BYTES", 2**62)
+    monkeypatch.setattr(nb, "_FOLD_ROWS_BYTES", 0)
+    np.testing.assert_array_equal(est.transform(X), want)
