@@ -652,12 +652,12 @@ KERNELS += (filter_fold_lanes,)
 
 
 @njit(**_JIT)
-def filter_fold_rows(U, M, N, F2, out):
-    """:func:`filter_fold` of dense filters on half spectra with ``kx = ky = 2``, by rows.
+def filter_fold_rows(U, M, N, F2, k, out):
+    """:func:`filter_fold` of dense filters on half spectra with ``kx = ky = k``, by rows.
 
     The same values as :func:`filter_fold` (the same expression, in the same
     order, for every output), in another loop order: output row ``p`` of
-    every input and filter before row ``p + 1``. The two input rows of a
+    every input and filter before row ``p + 1``. The input rows of a
     ``(p, input)`` are expanded through Hermitian symmetry once and serve the
     ``K`` filters, and the ``K`` filters' rows serve every input while they
     are in cache: large grids (whose filters do not fit in cache) are read
@@ -668,24 +668,30 @@ def filter_fold_rows(U, M, N, F2, out):
     U : float array (B, M * 2 * (N // 2 + 1))
         Interleaved half spectra of real signals.
     M, N : int
-        Size of the full spectra (even).
+        Size of the full spectra (even if ``k == 2``).
     F2 : float array (K, M * 2 * N)
-        Doubled real filters, already multiplied by ``1 / 4``.
-    out : float array (B, K, (M // 2) * N)
+        Doubled real filters, already multiplied by ``1 / k**2``.
+    k : {1, 2}
+        Sub-sampling factor along both axes.
+    out : float array (B, K, (M // k) * 2 * (N // k))
         Interleaved products, periodised.
     """
     B = U.shape[0]
     K = F2.shape[0]
     Nh = N // 2 + 1
-    Mk = M // 2
+    Mk = M // k
     row = 2 * N
     rowh = 2 * Nh
-    rk = np.uint64(N)  # 2 * (N // 2): one output row, interleaved
-    full = np.empty(2 * row, dtype=U.dtype)
+    rk = np.uint64(row // k)  # one output row, interleaved
+    r1 = np.uint64(row)
+    full = np.empty(k * row, dtype=U.dtype)
     for p in range(Mk):
+        x0 = np.uint64(p * row)
+        x1 = np.uint64((Mk + p) * row)
+        d0 = np.uint64(p) * rk
         for b in range(B):
             Ub = U[b]
-            for r in range(2):
+            for r in range(k):
                 x = p + r * Mk
                 dst = full[r * row : r * row + rowh]
                 s = Ub[x * rowh : x * rowh + rowh]
@@ -696,13 +702,13 @@ def filter_fold_rows(U, M, N, F2, out):
                 for y in range(Nh, N):
                     full[r * row + 2 * y] = Ub[xr * rowh + 2 * (N - y)]
                     full[r * row + 2 * y + 1] = -Ub[xr * rowh + 2 * (N - y) + 1]
-            x0 = np.uint64(p * row)
-            x1 = np.uint64((Mk + p) * row)
-            r1 = np.uint64(row)
-            d0 = np.uint64(p) * rk
             for f in range(K):
                 w = F2[f]
                 o = out[b, f]
+                if k == 1:
+                    for i in range(rk):
+                        o[d0 + i] = full[i] * w[x0 + i]
+                    continue
                 for i in range(rk):
                     o[d0 + i] = (full[i] * w[x0 + i] + full[rk + i] * w[x0 + rk + i]) + (
                         full[r1 + i] * w[x1 + i] + full[r1 + rk + i] * w[x1 + rk + i]

@@ -98,9 +98,10 @@ _LANES = 32
 _FOLD_LANES = 16
 _FOLD_LANES_BYTES = 512 * 2**10
 
-# Dense 2-D filters (sub-sampled by 2) whose doubled copies take more than this
-# go through ``filter_fold_rows`` (measured: 1.5x faster on 288 x 288, 2.8x
-# on 576 x 576; 1.4x slower on 144 x 144, whose filters stay in cache).
+# Dense 2-D filters (sub-sampled by 1 or 2) whose doubled copies take more than
+# this go through ``filter_fold_rows`` (measured, sub-sampled by 2: 1.5x faster
+# on 288 x 288, 2.8x on 576 x 576; 1.4x slower on 144 x 144, whose filters
+# stay in cache).
 _FOLD_ROWS_BYTES = 2 * 2**20
 
 # Values a kernel call must process per extra thread to be split.
@@ -342,12 +343,12 @@ class NumbaBackend(NumpyBackend):
                 F2.size,
                 align=_FOLD_LANES,
             )
-        elif half and not sparse and ndim == 2 and kx == k == 2 and F2.nbytes > _FOLD_ROWS_BYTES:
+        elif half and not sparse and ndim == 2 and kx == k <= 2 and F2.nbytes > _FOLD_ROWS_BYTES:
             # filters larger than the cache: read once per call, not per input
             self._run(
                 _kernels().filter_fold_rows,
-                (_real_view(U), M, n_last, F2, _real_view(out)),
-                (0, 4),
+                (_real_view(U), M, n_last, F2, k, _real_view(out)),
+                (0, 5),
                 U.shape[0],
                 F2.size,
             )

@@ -324,19 +324,20 @@ def test_filter_fold_lanes_equals_segment_loops(rng, lanes):
 
 
 @pytest.mark.parametrize("M, N", [(4, 6), (8, 4)])
-def test_filter_fold_rows_equals_filter_fold(rng, M, N):
+@pytest.mark.parametrize("k", [1, 2])
+def test_filter_fold_rows_equals_filter_fold(rng, M, N, k):
     """Row by row over all inputs and filters: the same expression, the same bits."""
     B, Kf = 3, 2
     x = rng.standard_normal((B, M, N))
     U = _iv(np.fft.rfftn(x, axes=(1, 2)))
     F = rng.standard_normal((Kf, M, N))
     seg = K.filter_segments(F, 1e-12)
-    F2 = K.double_filters(F / 4.0).reshape(Kf, -1)
-    want = np.empty((B, Kf, (M // 2) * (N // 2)), dtype=complex)
-    K.filter_fold(U, True, M, N, F2, seg, False, True, 2, 2, want.view(float))
+    F2 = K.double_filters(F / (k * k)).reshape(Kf, -1)
+    want = np.empty((B, Kf, (M // k) * (N // k)), dtype=complex)
+    K.filter_fold(U, True, M, N, F2, seg, False, True, k, k, want.view(float))
     for kernel in (K.filter_fold_rows, K.filter_fold_rows.py_func):
         got = np.empty_like(want)
-        kernel(U, M, N, F2, got.view(float))
+        kernel(U, M, N, F2, k, got.view(float))
         np.testing.assert_array_equal(got, want)
 
 
