@@ -128,12 +128,18 @@ def write_figure(path, *, title, script, command, note, cases, unit="seconds", l
     print(f"wrote {path}")
 
 
-def fft_replay(calls, workers=None):
+def fft_replay(calls, workers=None, split=1):
     """A callable replaying ``calls`` with :mod:`scipy.fft`, and its summary.
 
     Returns ``(replay, summary)``; ``summary`` maps each call kind to
     ``(count, points)`` (``points``: transformed values, batch included).
+    ``split > 1`` replays them sample-parallel, as skscat runs a batch on
+    several threads: every call's first (sample) axis is cut into ``split``
+    contiguous parts, and ``split`` threads each replay their part of every
+    call on one FFT thread.
     """
+    if split > 1:
+        return _split_replay(calls, split)
     workers = workers or default_threads()
     rng = np.random.default_rng(0)
     jobs = []
@@ -172,6 +178,30 @@ def fft_replay(calls, workers=None):
     def replay():
         for job in jobs:
             job()
+
+    return replay, summary
+
+
+def _split_replay(calls, split):
+    parts = [[] for _ in range(split)]
+    summary = {}
+    for name, shape, dtype, ndim, n_last in calls:
+        n = shape[0]
+        bounds = [n * i // split for i in range(split + 1)]
+        for i in range(split):
+            if bounds[i + 1] > bounds[i]:
+                sub = (bounds[i + 1] - bounds[i],) + tuple(shape[1:])
+                parts[i].append((name, sub, dtype, ndim, n_last))
+        count, points = summary.get(name, (0, 0))
+        summary[name] = (count + 1, points + int(np.prod(shape)))
+    replays = [fft_replay(part, 1)[0] for part in parts if part]
+
+    def replay():
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(len(replays)) as pool:
+            for future in [pool.submit(r) for r in replays]:
+                future.result()
 
     return replay, summary
 

@@ -15,7 +15,8 @@ machine. Columns:
   imports, its torch frontend on the CPU (torch's default threads);
 - the FFT floor: :mod:`scipy.fft` doing only the forward and inverse FFTs
   skscat performs on that batch (:mod:`_fft_floor`), on the default threads
-  and on one.
+  and on one, and sample-parallel (the batch's samples split over the
+  default threads, one FFT thread each: how skscat itself runs a batch).
 
 Ratios ``kymatio / skscat`` (> 1: skscat is faster) and ``skscat / floor``
 (1: nothing but FFTs), the relative difference of the outputs, and the time
@@ -59,6 +60,7 @@ L = 8
 
 SK, SK1 = "skscat (defaults)", "skscat (n_jobs=1)"
 FLOOR, FLOOR1 = "FFT floor", "FFT floor (1 thread)"
+FLOORP = "FFT floor (sample-parallel)"
 KY_NUMPY, KY_TORCH = "kymatio.numpy", "kymatio.torch (CPU)"
 
 
@@ -75,7 +77,8 @@ def run_case(n, side, J, args, ky_numpy, ky_torch):
     est = Scattering2D(J=J, L=L, shape=(side, side)).fit(X)
     est1 = Scattering2D(J=J, L=L, shape=(side, side), n_jobs=1).fit(X)
     fns = {SK: lambda: est.transform(X), SK1: lambda: est1.transform(X)}
-    calls = fft_calls(est.transform, X)
+    # the FFTs of the whole batch on one thread (the default splits it over threads)
+    calls = fft_calls(est1.transform, X)
     if ky_numpy is not None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -96,6 +99,8 @@ def run_case(n, side, J, args, ky_numpy, ky_torch):
         fns[KY_TORCH] = run_torch
     fns[FLOOR], summary = fft_replay(calls)
     fns[FLOOR1], _ = fft_replay(calls, 1)
+    if default_threads() > 1:
+        fns[FLOORP], _ = fft_replay(calls, split=default_threads())
     results = race(fns, args.repeat)
     for name, (wall, cpu, _) in results.items():
         _row(name, wall, cpu)
@@ -107,6 +112,8 @@ def run_case(n, side, J, args, ky_numpy, ky_torch):
             print(f"    {name} / skscat: {t[name] / t[SK]:6.2f}x")
             print(f"    {name} / skscat, 1 thread: {t[name] / t[SK1]:6.2f}x")
     print(f"    skscat / FFT floor: {t[SK] / t[FLOOR]:6.2f}x")
+    if FLOORP in t:
+        print(f"    skscat / FFT floor, sample-parallel: {t[SK] / t[FLOORP]:6.2f}x")
     print(f"    skscat, 1 thread / FFT floor, 1 thread: {t[SK1] / t[FLOOR1]:6.2f}x")
     outs = {name: out for name, (_, _, out) in results.items() if not name.startswith("FFT")}
     ref = outs.get(KY_NUMPY, outs[SK])
@@ -178,12 +185,16 @@ def main(argv=None):
             n = max(1, n // 10)
         table[f"{n:,} x {side}x{side}, J={J}"] = run_case(n, side, J, args, ky_numpy, ky_torch)
     print("\nsummary (median seconds; ratios > 1: skscat faster; floor ratio 1: only FFTs)")
-    print(f"  {'case':<24s} {'skscat':>8s} {'ky.numpy/':>10s} {'ky.torch/':>10s} {'/floor':>7s}")
+    print(
+        f"  {'case':<24s} {'skscat':>8s} {'ky.numpy/':>10s} {'ky.torch/':>10s} {'/floor':>7s} "
+        f"{'/floor-sp':>9s}"
+    )
     for case, t in table.items():
         ratios = [
             f"{t[k] / t[SK]:9.2f}x" if k in t else f"{'--':>10s}" for k in (KY_NUMPY, KY_TORCH)
         ]
-        print(f"  {case:<24s} {t[SK]:8.3f} {' '.join(ratios)} {t[SK] / t[FLOOR]:6.2f}x")
+        sp = f"{t[SK] / t[FLOORP]:8.2f}x" if FLOORP in t else f"{'--':>9s}"
+        print(f"  {case:<24s} {t[SK]:8.3f} {' '.join(ratios)} {t[SK] / t[FLOOR]:6.2f}x {sp}")
     M, mine, theirs = filter_bank_times()
     line = f"\nfilter bank for 256x256 images (padded {M}x{M}), J=4, L=8: {mine:.3f} s"
     if theirs is not None:
@@ -196,6 +207,7 @@ def main(argv=None):
             KY_NUMPY: "Kymatio numpy",
             KY_TORCH: "Kymatio torch (CPU)",
             FLOOR: "FFT floor",
+            FLOORP: "FFT floor (sample-parallel)",
         }
         cases = {c: {names[k]: round(t[k], 4) for k in names if k in t} for c, t in table.items()}
         write_figure(
@@ -209,7 +221,9 @@ def main(argv=None):
             f"on SciPy's single-threaded FFTs, its torch frontend on {_torch_threads()} "
             "thread(s). "
             "The *FFT floor* is scipy.fft, on the same threads, doing only the forward and "
-            "inverse FFTs skscat performs on the batch.",
+            "inverse FFTs skscat performs on the batch; the sample-parallel floor runs the "
+            "same FFTs with the samples split over those threads, one FFT thread each, "
+            "as skscat runs them.",
             cases=cases,
         )
 

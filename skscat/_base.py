@@ -26,12 +26,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._blas import blas_threads
 from ._memory import available_memory_bytes, format_bytes
 from ._shapes import ShapeWarning, infer_image_shape, infer_signal_length, validate_shape_param
-from ._threads import dask_task
+from ._threads import dask_task, map_row_blocks, row_blocks
 from ._validation import float_dtype, refuse_strings, string_dtype_in
 from .backends import BACKEND_NAMES, get_backend, resolve_backend_name
 
 # Working memory a batch may use when ``batch_size="auto"``.
 _BATCH_MEMORY_BYTES = 256 * 2**20
+# Backends computing on the host, whose batches may be split over threads.
+_HOST_BACKENDS = ("numpy", "numba")
 
 
 def _is_dask_array(X) -> bool:
@@ -248,7 +250,15 @@ class BatchedTransformer(TransformerMixin, BaseEstimator):
             X, lambda backend, Xb, rows: (self._transform_batch(Xb, backend),)
         )[0]
 
-    def _map_batches(self, X, compute, *, per_sample: int | None = None, when="transform"):
+    def _map_batches(
+        self,
+        X,
+        compute,
+        *,
+        per_sample: int | None = None,
+        when="transform",
+        split_rows: bool = True,
+    ):
         """The one batching loop: memory bounded by ``batch_size`` rows at a time.
 
         ``compute(backend, X_batch, rows)`` returns a tuple of arrays with one
@@ -256,23 +266,54 @@ class BatchedTransformer(TransformerMixin, BaseEstimator):
         into an output of ``len(X)`` rows, on the device for device input and
         on the host otherwise. ``per_sample`` overrides
         ``_bytes_per_sample()`` for the batch size and the memory check.
+
+        On the CPU with several threads (``n_jobs``, see :mod:`skscat._threads`)
+        each batch is split into one contiguous sub-batch per thread, run
+        concurrently with one thread inside each (the batch's memory is
+        shared out, not multiplied); ``split_rows=False`` keeps whole batches
+        (a ``compute`` whose side effects must follow row order).
         """
         backend = get_backend(self.backend_, n_jobs=self.n_jobs)
         n_samples = X.shape[0]
         on_device = _is_device_array(X)
         batch = self._resolve_batch_size(n_samples, per_sample)
         self._check_memory(min(batch, n_samples), when=when, per_sample=per_sample)
+        n_threads = backend.workers if split_rows and backend.name in _HOST_BACKENDS else 1
+        if on_device:
+            n_threads = 1
+        # one single-threaded backend per sub-batch slot (made on this thread)
+        row_backends = []
+
+        def run(i, rows):
+            be = row_backends[i]
+            results = compute(be, be.asarray(X[rows]), rows)
+            return tuple(Y if on_device else be.to_numpy(Y) for Y in results)
+
         starts = range(0, n_samples, batch)
         outs = None
         n_batches = math.ceil(n_samples / batch)
         for start in _progress(starts, n_batches, self.verbose, type(self).__name__):
             rows = slice(start, min(start + batch, n_samples))
-            results = compute(backend, backend.asarray(X[rows]), rows)
+            blocks = row_blocks(rows.stop - rows.start, n_threads)
+            if len(blocks) == 1:
+                parts = [compute(backend, backend.asarray(X[rows]), rows)]
+                if not on_device:
+                    parts = [tuple(backend.to_numpy(Y) for Y in parts[0])]
+                blocks = [rows]
+            else:
+                blocks = [slice(start + b.start, start + b.stop) for b in blocks]
+                while len(row_backends) < len(blocks):
+                    row_backends.append(get_backend(self.backend_, n_jobs=1))
+                with blas_threads(1):
+                    parts = map_row_blocks(run, blocks)
             if outs is None:
                 empty = backend.empty if on_device else np.empty
-                outs = [empty((n_samples,) + tuple(Y.shape[1:]), dtype=Y.dtype) for Y in results]
-            for out, Y in zip(outs, results, strict=True):
-                out[rows] = Y if on_device else backend.to_numpy(Y)
+                outs = [
+                    empty((n_samples,) + tuple(Y.shape[1:]), dtype=Y.dtype) for Y in parts[0]
+                ]
+            for block, results in zip(blocks, parts, strict=True):
+                for out, Y in zip(outs, results, strict=True):
+                    out[block] = Y
         return outs
 
     def _transform_dask(self, X):

@@ -272,7 +272,8 @@ def test_interleaved_sparse_coding_leaves_blas_threads_as_they_were(monkeypatch,
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((20, 8))
-    sc = SparseCoding(n_atoms=6, random_state=0, backend="numpy").fit(X)
+    # one thread: the gate tells the calls apart by their thread
+    sc = SparseCoding(n_atoms=6, random_state=0, backend="numpy", n_jobs=1).fit(X)
     assert fake_blas.value == 8
     _interleaved(
         monkeypatch, cls, "_transform_batch", lambda: sc.transform(X), lambda: sc.transform(X)

@@ -143,9 +143,78 @@ def test_dask_blocks_transform_with_one_thread(many_cores, monkeypatch):
     X = np.random.default_rng(0).standard_normal((8, 64))
     est = Scattering1D(J=2, Q=1).fit(X)
     expected = est.transform(X)
-    assert workers == [64]
+    # the batch's backend gets the cores; its rows are split over them, one thread per sub-batch
+    assert workers[0] == 64 and set(workers[1:]) == {1}
     workers.clear()
     with dask.config.set(scheduler="threads"):
         out = est.transform(da.from_array(X, chunks=(2, 64))).compute()
     np.testing.assert_array_equal(out, expected)
     assert workers and set(workers) == {1}
+
+
+# -- sample-level parallelism: batches split over threads ---------------------
+def test_row_blocks_are_contiguous_and_balanced():
+    blocks = threads.row_blocks(10, 3)
+    assert [(b.start, b.stop) for b in blocks] == [(0, 3), (3, 6), (6, 10)]
+    assert threads.row_blocks(1, 4) == [slice(0, 1)]  # one row: not split
+    assert len(threads.row_blocks(3, 8)) == 3  # at most one block per row
+    assert threads.row_blocks(7, 1) == [slice(0, 7)]
+
+
+def test_map_row_blocks_one_thread_inside_and_errors_propagate(many_cores):
+    def record(i, block):
+        return i, block, effective_n_threads(None), effective_n_threads(7)
+
+    out = threads.map_row_blocks(record, [slice(0, 2), slice(2, 4), slice(4, 5)])
+    assert [o[:2] for o in out] == [(0, slice(0, 2)), (1, slice(2, 4)), (2, slice(4, 5))]
+    assert all(o[2:] == (1, 1) for o in out)  # explicit n_jobs included: threads are busy
+    assert effective_n_threads(None) == 64  # back to the policy outside
+
+    def failing(i, block):
+        if i == 1:
+            raise RuntimeError("block 1 failed")
+        return i
+
+    with pytest.raises(RuntimeError, match="block 1 failed"):
+        threads.map_row_blocks(failing, [slice(0, 1), slice(1, 2)])
+
+
+def test_batches_split_over_threads_single_threaded_inside(monkeypatch):
+    from skscat import Scattering1D
+
+    X = np.random.default_rng(0).standard_normal((10, 64))
+    seen = []
+    original = Scattering1D._transform_batch
+
+    def recording(self, Xb, backend):
+        seen.append((Xb.shape[0], backend.workers, effective_n_threads(None)))
+        return original(self, Xb, backend)
+
+    expected = Scattering1D(J=2, Q=1, n_jobs=1).fit(X).transform(X)
+    monkeypatch.setattr(Scattering1D, "_transform_batch", recording)
+    seen.clear()
+    est = Scattering1D(J=2, Q=1, n_jobs=3, batch_size=7).fit(X)
+    np.testing.assert_array_equal(est.transform(X), expected)
+    # batches of 7 and 3 rows, each split into 3 sub-batches with one thread each
+    assert sorted(s[0] for s in seen) == [1, 1, 1, 2, 2, 3]
+    assert {s[1:] for s in seen} == {(1, 1)}
+    seen.clear()
+    est.set_params(n_jobs=1).transform(X)
+    assert sorted(s[0] for s in seen) == [3, 7]  # one thread: whole batches
+
+
+def test_split_rows_false_keeps_whole_batches():
+    from skscat import Scattering1D
+
+    X = np.random.default_rng(0).standard_normal((9, 64))
+    est = Scattering1D(J=2, Q=1, n_jobs=2, batch_size=4).fit(X)
+    calls = []
+
+    def compute(backend, Xb, rows):
+        calls.append((rows, threading.current_thread() is threading.main_thread()))
+        return (est._transform_batch(Xb, backend),)
+
+    (out,) = est._map_batches(X, compute, split_rows=False)
+    assert [c[0] for c in calls] == [slice(0, 4), slice(4, 8), slice(8, 9)]
+    assert all(c[1] for c in calls)
+    np.testing.assert_array_equal(out, est.transform(X))

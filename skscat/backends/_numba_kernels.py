@@ -567,3 +567,152 @@ KERNELS = (
     phase_double,
     cross_lag_sums,
 )
+
+
+@njit(**_JIT)
+def filter_fold_lanes(U, half, M, N, F, seg, kx, ky, lanes, out):
+    """:func:`filter_fold` of narrow filters, ``lanes`` inputs side by side.
+
+    Same products and periodisation as :func:`filter_fold`'s segment path,
+    for filters whose rows are short runs of columns (coarse scales), where a
+    loop along one run is too short to vectorise. Here the spectra of a block
+    of ``lanes`` inputs are first laid out ``(row, column, lane)`` (half
+    spectra expanded through Hermitian symmetry), so that every filter value
+    multiplies one contiguous vector of ``2 * lanes`` floats, whatever the run
+    length.
+
+    Parameters
+    ----------
+    U, half, M, N, kx, ky, out : as in :func:`filter_fold`
+    F : float array (K, M * N)
+        Real filters (not doubled), already multiplied by ``1 / (kx * ky)``.
+    seg : int array (K, M, 4)
+        Column ranges of each filter row (:func:`filter_segments`).
+    lanes : int
+        Inputs processed side by side.
+
+    Notes
+    -----
+    Every output value sums its terms in the order of the filter's rows,
+    then ranges, then columns, starting from zero, whatever its lane and
+    block: results do not depend on how the batch is split.
+    """
+    B = U.shape[0]
+    K = F.shape[0]
+    Nh = N // 2 + 1
+    Nu = Nh if half else N
+    rowu = 2 * Nu
+    Mk = M // kx
+    Nk = N // ky
+    L2 = 2 * lanes
+    n_blocks = (B + lanes - 1) // lanes
+    for blk in prange(n_blocks):
+        b0 = blk * lanes
+        nl = min(lanes, B - b0)
+        T = np.zeros(M * N * L2, dtype=U.dtype)
+        for lane in range(nl):
+            u = U[b0 + lane]
+            for x in range(M):
+                for y in range(Nu):
+                    t = (x * N + y) * L2 + 2 * lane
+                    T[t] = u[x * rowu + 2 * y]
+                    T[t + 1] = u[x * rowu + 2 * y + 1]
+                if half:
+                    # X[x, y] = conj(X[-x, -y]) for y > N // 2
+                    xr = (M - x) % M
+                    for y in range(Nh, N):
+                        t = (x * N + y) * L2 + 2 * lane
+                        T[t] = u[xr * rowu + 2 * (N - y)]
+                        T[t + 1] = -u[xr * rowu + 2 * (N - y) + 1]
+        A = np.zeros(K * Mk * Nk * L2, dtype=U.dtype)
+        step = np.uint64(L2)
+        for f in range(K):
+            for x in range(M):
+                p = x % Mk
+                for g in range(2):
+                    lo = seg[f, x, 2 * g]
+                    hi = seg[f, x, 2 * g + 1]
+                    for y in range(lo, hi):
+                        w = F[f, x * N + y]
+                        s0 = np.uint64((x * N + y) * L2)
+                        d0 = np.uint64(((f * Mk + p) * Nk + y % Nk) * L2)
+                        for i in range(step):
+                            A[d0 + i] += T[s0 + i] * w
+        for lane in range(nl):
+            o = out[b0 + lane]
+            for f in range(K):
+                of = o[f]
+                for j in range(Mk * Nk):
+                    a = (f * Mk * Nk + j) * L2 + 2 * lane
+                    of[2 * j] = A[a]
+                    of[2 * j + 1] = A[a + 1]
+
+
+KERNELS += (filter_fold_lanes,)
+
+
+@njit(**_JIT)
+def filter_fold_rows(U, M, N, F2, k, out):
+    """:func:`filter_fold` of dense filters on half spectra with ``kx = ky = k``, by rows.
+
+    The same values as :func:`filter_fold` (the same expression, in the same
+    order, for every output), in another loop order: output row ``p`` of
+    every input and filter before row ``p + 1``. The input rows of a
+    ``(p, input)`` are expanded through Hermitian symmetry once and serve the
+    ``K`` filters, and the ``K`` filters' rows serve every input while they
+    are in cache: large grids (whose filters do not fit in cache) are read
+    once per call instead of once per input.
+
+    Parameters
+    ----------
+    U : float array (B, M * 2 * (N // 2 + 1))
+        Interleaved half spectra of real signals.
+    M, N : int
+        Size of the full spectra (even if ``k == 2``).
+    F2 : float array (K, M * 2 * N)
+        Doubled real filters, already multiplied by ``1 / k**2``.
+    k : {1, 2}
+        Sub-sampling factor along both axes.
+    out : float array (B, K, (M // k) * 2 * (N // k))
+        Interleaved products, periodised.
+    """
+    B = U.shape[0]
+    K = F2.shape[0]
+    Nh = N // 2 + 1
+    Mk = M // k
+    row = 2 * N
+    rowh = 2 * Nh
+    rk = np.uint64(row // k)  # one output row, interleaved
+    r1 = np.uint64(row)
+    full = np.empty(k * row, dtype=U.dtype)
+    for p in range(Mk):
+        x0 = np.uint64(p * row)
+        x1 = np.uint64((Mk + p) * row)
+        d0 = np.uint64(p) * rk
+        for b in range(B):
+            Ub = U[b]
+            for r in range(k):
+                x = p + r * Mk
+                dst = full[r * row : r * row + rowh]
+                s = Ub[x * rowh : x * rowh + rowh]
+                for i in range(rowh):
+                    dst[i] = s[i]
+                # X[x, y] = conj(X[-x, -y]) for y > N // 2
+                xr = (M - x) % M
+                for y in range(Nh, N):
+                    full[r * row + 2 * y] = Ub[xr * rowh + 2 * (N - y)]
+                    full[r * row + 2 * y + 1] = -Ub[xr * rowh + 2 * (N - y) + 1]
+            for f in range(K):
+                w = F2[f]
+                o = out[b, f]
+                if k == 1:
+                    for i in range(rk):
+                        o[d0 + i] = full[i] * w[x0 + i]
+                    continue
+                for i in range(rk):
+                    o[d0 + i] = (full[i] * w[x0 + i] + full[rk + i] * w[x0 + rk + i]) + (
+                        full[r1 + i] * w[x1 + i] + full[r1 + rk + i] * w[x1 + rk + i]
+                    )
+
+
+KERNELS += (filter_fold_rows,)

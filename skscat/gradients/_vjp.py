@@ -92,7 +92,10 @@ def _evaluate(estimator, X, cotangent, *, need_grad=True):
         return out, handler.backward(estimator, Xb, tape, Gb, backend)
 
     per_sample = handler.tape_bytes_per_sample(estimator)
-    outs = estimator._map_batches(X, step, per_sample=per_sample, when="the gradient")
+    # a cotangent function (synthesis) accumulates its loss batch by batch, in row order
+    outs = estimator._map_batches(
+        X, step, per_sample=per_sample, when="the gradient", split_rows=not callable(cotangent)
+    )
     return outs[0], (outs[1] if need_grad else None)
 
 

@@ -288,6 +288,59 @@ def test_filter_fold_py_func(rng, half, M, N, kx, ky):
         np.testing.assert_allclose(out.reshape(want.shape), want, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("half", [False, True])
+@pytest.mark.parametrize("M, N, kx, ky", [(4, 6, 1, 1), (8, 8, 4, 4), (6, 8, 2, 4)])
+def test_filter_fold_lanes_py_func(rng, half, M, N, kx, ky):
+    B, Kf, lanes = 5, 2, 2  # a last block with one input
+    x = rng.standard_normal((B, M, N))
+    full = np.fft.fftn(x, axes=(1, 2))
+    U = np.fft.rfftn(x, axes=(1, 2)) if half else full
+    F = rng.standard_normal((Kf, M, N))
+    F[:, :, 1] = 0.0
+    seg = K.filter_segments(F, 1e-12)
+    Fs = (F / (kx * ky)).reshape(Kf, -1)
+    want = (full[:, None] * F[None]).reshape(B, Kf, kx, M // kx, ky, N // ky).mean(axis=(2, 4))
+    out = np.empty((B, Kf, (M // kx) * (N // ky)), dtype=complex)
+    K.filter_fold_lanes.py_func(_iv(U), half, M, N, Fs, seg, kx, ky, lanes, out.view(float))
+    np.testing.assert_allclose(out.reshape(want.shape), want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("lanes", [1, 4, 16])
+def test_filter_fold_lanes_equals_segment_loops(rng, lanes):
+    """The lane layout sums each output's terms in the segment loops' order: same bits."""
+    B, Kf, M, N, k = 7, 3, 16, 16, 4
+    x = rng.standard_normal((B, M, N)).astype(np.float32)
+    U = np.fft.rfftn(x, axes=(1, 2)).astype(np.complex64)
+    F = np.exp(-((np.arange(M)[:, None] - 3.0) ** 2 + (np.arange(N) - 5.0) ** 2) / 4.0)
+    F = np.stack([np.roll(F, f, axis=1) for f in range(Kf)]).astype(np.float32)
+    seg = K.filter_segments(F, float(np.finfo(np.float32).eps) ** 2)
+    F2 = K.double_filters(F / np.float32(k * k)).reshape(Kf, -1)
+    want = np.empty((B, Kf, (M // k) * (N // k)), dtype=np.complex64)
+    got = np.empty_like(want)
+    K.filter_fold(_iv(U), True, M, N, F2, seg, True, True, k, k, want.view(np.float32))
+    Fs = np.ascontiguousarray(F2[:, ::2])
+    K.filter_fold_lanes(_iv(U), True, M, N, Fs, seg, k, k, lanes, got.view(np.float32))
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("M, N", [(4, 6), (8, 4)])
+@pytest.mark.parametrize("k", [1, 2])
+def test_filter_fold_rows_equals_filter_fold(rng, M, N, k):
+    """Row by row over all inputs and filters: the same expression, the same bits."""
+    B, Kf = 3, 2
+    x = rng.standard_normal((B, M, N))
+    U = _iv(np.fft.rfftn(x, axes=(1, 2)))
+    F = rng.standard_normal((Kf, M, N))
+    seg = K.filter_segments(F, 1e-12)
+    F2 = K.double_filters(F / (k * k)).reshape(Kf, -1)
+    want = np.empty((B, Kf, (M // k) * (N // k)), dtype=complex)
+    K.filter_fold(U, True, M, N, F2, seg, False, True, k, k, want.view(float))
+    for kernel in (K.filter_fold_rows, K.filter_fold_rows.py_func):
+        got = np.empty_like(want)
+        kernel(U, M, N, F2, k, got.view(float))
+        np.testing.assert_array_equal(got, want)
+
+
 def test_filter_segments_cover_wrapped_support():
     F = np.zeros((1, 2, 10))
     F[0, 0, [0, 1, 9]] = 1.0  # around column 0, wrapping
@@ -603,3 +656,17 @@ def test_angular_modulus_mean_matches_numpy(rng, dtype, L, window, n_jobs):
     got = NumbaBackend(n_jobs=n_jobs).angular_modulus_mean(W, index, sign, P, Q, window)
     assert got.dtype == dtype and got.shape == want.shape
     assert relative_error(got, want) <= TOL[dtype]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_scattering2d_same_bits_whichever_fold_kernel(rng, dtype, monkeypatch):
+    """The lane and row kernels replace the segment and per-input loops by size only."""
+    nb = nbm
+    X = rng.standard_normal((5, 32 * 32)).astype(dtype)
+    est = Scattering2D(J=3, L=4, shape=(32, 32), n_jobs=1).fit(X)
+    monkeypatch.setattr(nb, "_FOLD_LANES_BYTES", 0)  # segment loops
+    monkeypatch.setattr(nb, "_FOLD_ROWS_BYTES", 2**62)  # per-input loops
+    want = est.transform(X)
+    monkeypatch.setattr(nb, "_FOLD_LANES_BYTES", 2**62)
+    monkeypatch.setattr(nb, "_FOLD_ROWS_BYTES", 0)
+    np.testing.assert_array_equal(est.transform(X), want)
