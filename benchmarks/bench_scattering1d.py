@@ -17,7 +17,9 @@ falls on all of them alike. Columns:
   and on one.
 
 Prints the ratios ``kymatio / skscat`` (> 1: skscat is faster) and
-``skscat / floor`` (1: nothing but FFTs), and checks that the outputs agree.
+``skscat / floor`` (1: nothing but FFTs; on one thread also in CPU time,
+which other jobs on the machine do not inflate), and checks that the outputs
+agree.
 
 ``--json PATH`` also writes the performance page's figure.
 
