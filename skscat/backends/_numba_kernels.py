@@ -580,9 +580,6 @@ def fold_hermitian_1d(Uc, N, F2, F2c, seg, k, out):
     conj(X[N - y])``, are copied reversed into a scratch row (a vectorised
     copy) and multiplied by ``F2c``, the doubled filter with its imaginary
     slots negated, in one contiguous loop instead of one column at a time.
-    With ``Nq = (N // k) // 2 + 1`` output columns and a real even filter it
-    is :func:`lowpass_fold_hermitian` (the filter times ``1 / k`` instead of
-    the sum: the same numbers when ``k`` is a power of two).
 
     Parameters
     ----------
@@ -598,16 +595,13 @@ def fold_hermitian_1d(Uc, N, F2, F2c, seg, k, out):
         (:func:`filter_segments`).
     k : int
         Sub-sampling factor.
-    out : float array (B, K, 2 * Nq)
-        Interleaved products, periodised: the first ``Nq <= N // k`` columns
-        (``Nq = N // k``, or ``(N // k) // 2 + 1`` for the half spectrum of a
-        real result, as :func:`lowpass_fold_hermitian` gives).
+    out : float array (B, K, 2 * (N // k))
+        Interleaved products, periodised.
     """
     B = Uc.shape[0]
     K = F2.shape[0]
     Nh = N // 2 + 1
     Nk = N // k
-    Nq = out.shape[2] // 2
     n_chunks = (B + _CHUNK - 1) // _CHUNK
     for chunk in prange(n_chunks):
         tmpc = np.empty(Nh, dtype=Uc.dtype)
@@ -628,7 +622,7 @@ def fold_hermitian_1d(Uc, N, F2, F2c, seg, k, out):
                     if ps == 1:
                         for i in range(2 * qa):
                             o[i] = 0
-                        for i in range(2 * qb, 2 * Nq):
+                        for i in range(2 * qb, 2 * Nk):
                             o[i] = 0
                     first = True
                     for g in range(2):
@@ -638,7 +632,7 @@ def fold_hermitian_1d(Uc, N, F2, F2c, seg, k, out):
                             continue
                         for c in range(lo // Nk, (hi - 1) // Nk + 1):
                             y0 = max(lo, c * Nk)
-                            y1 = min(hi, c * Nk + Nq)
+                            y1 = min(hi, c * Nk + Nk)
                             for part in range(2):
                                 if part == 0:  # stored columns
                                     ya, yb = y0, min(y1, Nh)

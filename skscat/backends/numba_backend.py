@@ -364,29 +364,22 @@ class NumbaBackend(NumpyBackend):
             return super().filter_subsample_hermitian(x, filters, k, ndim, n_last)
         return out
 
-    def _fold_hermitian_1d(self, x, filters, k, n_last, half_out=False):
+    def _fold_hermitian_1d(self, x, filters, k, n_last):
         """1-D half spectra times narrow real filters, periodised
         (:func:`~skscat.backends._numba_kernels.fold_hermitian_1d`); ``None``
-        where :meth:`_fold` applies (dense, complex or 1-D ``filters``).
-        ``half_out``: any density, and only the half spectrum of the result
-        (real and symmetric filters, as the low-pass)."""
-        stacked = filters.ndim == 2
-        if np.iscomplexobj(filters) or not (stacked or half_out) or filters.ndim > 2:
-            return None
-        if x.shape[-1] != n_last // 2 + 1:
+        where :meth:`_fold` applies (dense, complex or 1-D ``filters``)."""
+        if np.iscomplexobj(filters) or filters.ndim != 2 or x.shape[-1] != n_last // 2 + 1:
             return None
         ctype = _complex_dtype(x, filters)
         rtype = np.dtype(ctype.char.lower())
         F2, seg, density, _ = _doubled(filters, rtype, 1, 1.0 / k)
-        if density >= _SPARSE_BELOW and not half_out:
+        if density >= _SPARSE_BELOW:
             return None
         F2c = _conj_doubled(filters, F2, rtype, k)
-        F2, F2c = F2.reshape(-1, 2 * n_last), F2c.reshape(-1, 2 * n_last)
         lead = x.shape[:-1]
         U = np.ascontiguousarray(x, dtype=ctype).reshape(-1, x.shape[-1])
         K = F2.shape[0]
-        n_out = (n_last // k) // 2 + 1 if half_out else n_last // k
-        out = np.empty((U.shape[0], K, n_out), dtype=ctype)
+        out = np.empty((U.shape[0], K, n_last // k), dtype=ctype)
         self._run(
             _kernels().fold_hermitian_1d,
             (U, n_last, F2, F2c, seg.reshape(K, 4), k, _real_view(out)),
@@ -394,18 +387,14 @@ class NumbaBackend(NumpyBackend):
             U.shape[0],
             F2.size,
         )
-        out = out.reshape(lead + ((K,) if stacked else ()) + (n_out,))
-        if not half_out:
-            self._mark_owned(out)
+        out = out.reshape(lead + (K, n_last // k))
+        self._mark_owned(out)
         return out
 
     def lowpass_hermitian(self, x, phi, k: int, ndim: int, n_last: int):
         """Half spectrum of the periodised product with a real symmetric low-pass, fused."""
         if np.iscomplexobj(phi) or phi.ndim != ndim:
             return super().lowpass_hermitian(x, phi, k, ndim, n_last)
-        if ndim == 1 and x.shape[-1] == n_last // 2 + 1:
-            # the 1-D fold kernel, keeping the first (n_last // k) // 2 + 1 columns
-            return self._fold_hermitian_1d(x, phi, k, n_last, half_out=True)
         ctype = _complex_dtype(x, phi)
         rtype = np.dtype(ctype.char.lower())
         U, lead, M, _ = self._flat(x, ndim, ctype)

@@ -616,28 +616,3 @@ def test_fold_hermitian_1d_backs_the_backend_op(rng, dtype):
     want = NumpyBackend().filter_subsample_hermitian(U, F, k, 1, N)
     assert got.shape == want.shape == (2, 3, 2, N // k) and got.dtype == want.dtype
     assert relative_error(got, want) <= TOL[dtype]
-
-
-@pytest.mark.parametrize("N, k", [(64, 8), (32, 2), (16, 16), (30, 3)])
-def test_lowpass_hermitian_1d_takes_the_1d_fold_kernel(rng, N, k):
-    """The 1-D low-pass is the 1-D fold kernel keeping a half spectrum: the sums
-    of the general kernel (visiting the segments), bit for bit when ``k`` is a
-    power of two (the kernel scales the filter by ``1 / k`` instead of the sum)."""
-    x = rng.standard_normal((2, 3, N))
-    U = np.fft.rfft(x)
-    phi = np.exp(-0.5 * (np.fft.fftfreq(N) * N / 3.0) ** 2)  # a narrow, even low-pass
-    phi.flags.writeable = False
-    got = NumbaBackend(1).lowpass_hermitian(U, phi, k, 1, N)
-    Nkh = (N // k) // 2 + 1
-    seg = nbm._doubled(phi, np.dtype(np.float64), 1)[1].reshape(1, 4)  # the backend's segments
-    want = np.empty((6, Nkh), dtype=complex)
-    K.lowpass_fold_hermitian(
-        _iv(U.reshape(6, -1)), 1, N, K.double_filters(phi), seg, True, 1, k, 1.0 / k,
-        want.view(float),
-    )  # fmt: skip
-    assert got.shape == (2, 3, Nkh)
-    if k & (k - 1) == 0:
-        np.testing.assert_array_equal(got.reshape(6, Nkh), want)
-    assert relative_error(got.reshape(6, Nkh), want) <= 1e-15
-    ref = NumpyBackend().lowpass_hermitian(U, phi, k, 1, N)
-    assert relative_error(got, ref) <= 1e-14
