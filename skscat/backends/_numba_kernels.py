@@ -716,3 +716,105 @@ def filter_fold_rows(U, M, N, F2, k, out):
 
 
 KERNELS += (filter_fold_rows,)
+
+
+@njit(**_JIT)
+def fold_hermitian_1d(Uc, N, F2, F2c, seg, k, out):
+    """:func:`filter_fold` for half spectra of real 1-D signals and narrow filters.
+
+    The same sums in the same order as ``filter_fold(U, True, 1, N, F2,
+    seg, True, False, 1, k, out)``, in fewer passes: the output is zeroed
+    only outside the first range of columns it receives, which is assigned
+    instead of added; and the columns above ``N // 2``, ``X[y] =
+    conj(X[N - y])``, are copied reversed into a scratch row (a vectorised
+    copy) and multiplied by ``F2c``, the doubled filter with its imaginary
+    slots negated, in one contiguous loop instead of one column at a time.
+
+    Parameters
+    ----------
+    Uc : complex array (B, N // 2 + 1)
+        Half spectra (``rfft`` output).
+    N : int
+        Length of the full spectra.
+    F2, F2c : float array (K, 2 * N)
+        Doubled real filters times ``1 / k`` (:func:`double_filters`), and
+        the same with every odd entry negated.
+    seg : int array (K, 4)
+        Column ranges outside which each filter is negligible
+        (:func:`filter_segments`).
+    k : int
+        Sub-sampling factor.
+    out : float array (B, K, 2 * (N // k))
+        Interleaved products, periodised.
+    """
+    B = Uc.shape[0]
+    K = F2.shape[0]
+    Nh = N // 2 + 1
+    Nk = N // k
+    n_chunks = (B + _CHUNK - 1) // _CHUNK
+    for chunk in prange(n_chunks):
+        tmpc = np.empty(Nh, dtype=Uc.dtype)
+        tmp = tmpc.view(out.dtype)
+        for b in range(chunk * _CHUNK, min(B, (chunk + 1) * _CHUNK)):
+            uc = Uc[b]
+            u = uc.view(out.dtype)
+            for f in range(K):
+                o = out[b, f]
+                w = F2[f]
+                wc = F2c[f]
+                # pass 0 finds the first range (its output is not zeroed),
+                # pass 1 writes: that range assigned, the others added
+                qa = 0
+                qb = 0
+                first = True
+                for ps in range(2):
+                    if ps == 1:
+                        for i in range(2 * qa):
+                            o[i] = 0
+                        for i in range(2 * qb, 2 * Nk):
+                            o[i] = 0
+                    first = True
+                    for g in range(2):
+                        lo = seg[f, 2 * g]
+                        hi = seg[f, 2 * g + 1]
+                        if lo >= hi:
+                            continue
+                        for c in range(lo // Nk, (hi - 1) // Nk + 1):
+                            y0 = max(lo, c * Nk)
+                            y1 = min(hi, c * Nk + Nk)
+                            for part in range(2):
+                                if part == 0:  # stored columns
+                                    ya, yb = y0, min(y1, Nh)
+                                else:  # mirrored columns
+                                    ya, yb = max(y0, Nh), y1
+                                if ya >= yb:
+                                    continue
+                                q = ya - c * Nk
+                                if ps == 0:
+                                    if first:
+                                        qa, qb = q, q + yb - ya
+                                        first = False
+                                    continue
+                                n2 = 2 * (yb - ya)
+                                d = o[2 * q : 2 * q + n2]
+                                if part == 0:
+                                    s = u[2 * ya : 2 * ya + n2]
+                                    ww = w[2 * ya : 2 * ya + n2]
+                                else:
+                                    src = uc[N - yb + 1 : N - ya + 1][::-1]
+                                    for i in range(yb - ya):
+                                        tmpc[i] = src[i]
+                                    s = tmp[:n2]
+                                    ww = wc[2 * ya : 2 * ya + n2]
+                                if first:
+                                    for i in range(n2):
+                                        d[i] = s[i] * ww[i]
+                                    first = False
+                                else:
+                                    for i in range(n2):
+                                        d[i] += s[i] * ww[i]
+                    if ps == 0 and first:  # nothing to add: all zeros
+                        qa, qb = 0, 0
+
+
+KERNELS += (fold_hermitian_1d,)

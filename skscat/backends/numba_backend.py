@@ -193,6 +193,25 @@ def _prepare_doubled(filters, dtype, ndim, scale):
     return doubled, seg, density, int(above.sum())
 
 
+# Keyed as ``_doubled_cache``: the doubled filters with odd entries negated.
+_conj_doubled_cache = BuildOnceCache(256)
+
+
+def _conj_doubled(filters, doubled, dtype, k):
+    """``doubled`` with its imaginary slots negated (products with conjugated spectra)."""
+
+    def build():
+        c = doubled.copy()
+        c[..., 1::2] *= -1
+        return c
+
+    if not (isinstance(filters, np.ndarray) and not filters.flags.writeable):
+        return build()
+    key = (id(filters), filters.shape, np.dtype(dtype).str, k)
+    held, value = _conj_doubled_cache.get(key, lambda: (filters, build()))
+    return value if held is filters else build()
+
+
 def _real_view(z):
     """Interleaved float view of a C-contiguous complex array (last axis doubled)."""
     return z.view(z.real.dtype)
@@ -474,9 +493,38 @@ class NumbaBackend(NumpyBackend):
 
     def filter_subsample_hermitian(self, x, filters, k: int, ndim: int, n_last: int):
         """:meth:`filter_subsample` of the full spectrum whose half ``x`` is given, fused."""
-        out = self._fold(x, filters, k, ndim, True, n_last)
+        out = self._fold_hermitian_1d(x, filters, k, n_last) if ndim == 1 else None
+        if out is None:
+            out = self._fold(x, filters, k, ndim, True, n_last)
         if out is None:
             return super().filter_subsample_hermitian(x, filters, k, ndim, n_last)
+        return out
+
+    def _fold_hermitian_1d(self, x, filters, k, n_last):
+        """1-D half spectra times narrow real filters, periodised
+        (:func:`~skscat.backends._numba_kernels.fold_hermitian_1d`); ``None``
+        where :meth:`_fold` applies (dense, complex or 1-D ``filters``)."""
+        if np.iscomplexobj(filters) or filters.ndim != 2 or x.shape[-1] != n_last // 2 + 1:
+            return None
+        ctype = _complex_dtype(x, filters)
+        rtype = np.dtype(ctype.char.lower())
+        F2, seg, density, _ = _doubled(filters, rtype, 1, 1.0 / k)
+        if density >= _SPARSE_BELOW:
+            return None
+        F2c = _conj_doubled(filters, F2, rtype, k)
+        lead = x.shape[:-1]
+        U = np.ascontiguousarray(x, dtype=ctype).reshape(-1, x.shape[-1])
+        K = F2.shape[0]
+        out = np.empty((U.shape[0], K, n_last // k), dtype=ctype)
+        self._run(
+            _kernels().fold_hermitian_1d,
+            (U, n_last, F2, F2c, seg.reshape(K, 4), k, _real_view(out)),
+            (0, 6),
+            U.shape[0],
+            F2.size,
+        )
+        out = out.reshape(lead + (K, n_last // k))
+        self._mark_owned(out)
         return out
 
     def lowpass_hermitian(self, x, phi, k: int, ndim: int, n_last: int):

@@ -3,7 +3,8 @@
 Python loops run over filter groups (first-order filters of equal ``j1``, and
 runs of second-order filters of equal sub-sampling) only; every operation is
 batched over samples and over the filters of a group (at order 2, over both
-filters of the path).
+filters of the path). A group whose arrays would exceed ``_BLOCK_BYTES`` runs
+in chunks of its first-order filters.
 """
 
 from __future__ import annotations
@@ -28,6 +29,32 @@ def pad_signal(x, backend, geometry: Geometry1D):
         return backend.pad_reflect(x, ((left, right),), 1)
     index = np.pad(np.arange(N), (left, right), mode="reflect")
     return x[..., backend.asarray(index)]
+
+
+# Largest complex block (bytes) a group computes at once: bigger groups run in
+# chunks of first-order filters. Blocks this size are recycled by the C
+# allocator (glibc maps blocks above 32 MiB afresh, page by page, at every
+# call) and fit in a last-level cache. At 200 x 4096, J=6, Q=8 (batches of
+# 65 signals, whole groups of up to 42 MiB in float32, 85 MiB in float64)
+# this measured about 20% faster in float64 and 5% in float32, one thread.
+# Host arrays only.
+_BLOCK_BYTES = 16 * 2**20
+
+
+def _filter_chunks(group, n, N, dtype, whole=False):
+    """Slices of the group's first-order filters (relative to ``group.n1``)
+    computed together: all of them if ``whole`` (the tape and the
+    ``second_order`` callback see whole groups) or if they fit in
+    ``_BLOCK_BYTES``."""
+    K1 = group.n1.stop - group.n1.start
+    # complex values per sample and first-order filter, largest over the group's blocks
+    per_filter = N // 2**group.k1
+    for block in group.blocks:
+        K2 = block.n2.stop - block.n2.start
+        per_filter = max(per_filter, K2 * (N // 2 ** (group.k1 + block.k2)))
+    size = n * per_filter * 2 * np.dtype(dtype).itemsize
+    step = K1 if whole else max(1, min(K1, _BLOCK_BYTES // max(size, 1)))
+    return [slice(a, min(K1, a + step)) for a in range(0, K1, step)]
 
 
 def scattering1d(
@@ -117,26 +144,34 @@ def scattering1d(
         tape["bank"] = bank
     U0 = ops.rfft(pad_signal(x, ops, geometry), 1)
     out[:, 0] = lowpass(U0, 0) if average else x
+    # device arrays come from memory pools and gain from large launches: whole groups
+    whole = tape is not None or second_order is not None or not isinstance(out, np.ndarray)
     for g, group in enumerate(plan):
         k1 = group.k1
-        U1 = wavelet_modulus(U0, bank.block("psi1", 0, group.n1), 0, k1, (g,))  # (n, K1, N / 2**k1)
-        channels = slice(1 + group.n1.start, 1 + group.n1.stop)
-        if not average:
-            out[:, channels] = U1[..., t0 : t0 + nt]
-        if not (average or group.blocks):
-            continue
-        U1 = ops.rfft(U1, 1)
-        if average:
-            out[:, channels] = lowpass(U1, k1)
-        for b, block in enumerate(group.blocks):
-            k2 = block.k2
-            psi2 = bank.block("psi2", k1, block.n2, group.scale2 * (2**k1 if summed else 1))
-            if second_order is not None:
-                n_in = N // 2**k1
-                W = ops.ifft(ops.filter_subsample_hermitian(U1, psi2, 2**k2, 1, n_in), 1)
-                second_order(group, block, W)
+        K1 = group.n1.stop - group.n1.start
+        for rows in _filter_chunks(group, n, N, out.dtype, whole):
+            n1 = slice(group.n1.start + rows.start, group.n1.start + rows.stop)
+            U1 = wavelet_modulus(U0, bank.block("psi1", 0, n1), 0, k1, (g,))  # (n, K1, N / 2**k1)
+            channels = slice(1 + n1.start, 1 + n1.stop)
+            if not average:
+                out[:, channels] = U1[..., t0 : t0 + nt]
+            if not (average or group.blocks):
                 continue
-            U2 = wavelet_modulus(U1, psi2, k1, k2, (g, b))  # (n, K1, K2, N / 2**(k1 + k2))
-            S2 = lowpass(ops.rfft(U2, 1), k1 + k2) if average else U2[..., t0 : t0 + nt]
-            out[:, block.channels] = S2.reshape((n, -1, nt))
+            U1 = ops.rfft(U1, 1)
+            if average:
+                out[:, channels] = lowpass(U1, k1)
+            for b, block in enumerate(group.blocks):
+                k2 = block.k2
+                psi2 = bank.block("psi2", k1, block.n2, group.scale2 * (2**k1 if summed else 1))
+                if second_order is not None:
+                    n_in = N // 2**k1
+                    W = ops.ifft(ops.filter_subsample_hermitian(U1, psi2, 2**k2, 1, n_in), 1)
+                    second_order(group, block, W)
+                    continue
+                U2 = wavelet_modulus(U1, psi2, k1, k2, (g, b))  # (n, K1, K2, N / 2**(k1 + k2))
+                S2 = lowpass(ops.rfft(U2, 1), k1 + k2) if average else U2[..., t0 : t0 + nt]
+                ch = block.channels
+                if rows.stop - rows.start < K1:
+                    ch = ch.reshape(K1, -1)[rows].ravel()
+                out[:, ch] = S2.reshape((n, -1, nt))
     return out

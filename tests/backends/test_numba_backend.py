@@ -670,3 +670,50 @@ def test_scattering2d_same_bits_whichever_fold_kernel(rng, dtype, monkeypatch):
     monkeypatch.setattr(nb, "_FOLD_LANES_BYTES", 2**62)
     monkeypatch.setattr(nb, "_FOLD_ROWS_BYTES", 0)
     np.testing.assert_array_equal(est.transform(X), want)
+
+
+def _narrow_filters(rng, N, K):
+    """Real filters, each non-zero on an arc of columns (some wrapping past 0)."""
+    F = np.zeros((K, N))
+    for f in range(K):
+        width = int(rng.integers(1, N // 2))
+        start = int(rng.integers(0, N))
+        F[f, (start + np.arange(width)) % N] = rng.standard_normal(width)
+    return F
+
+
+@pytest.mark.parametrize("N, k", [(16, 1), (16, 4), (32, 2), (15, 1), (64, 8)])
+def test_fold_hermitian_1d_is_filter_fold(rng, N, k):
+    """Same sums, same order: bit-identical to the general kernel, and its py_func too."""
+    B, Kf = 5, 4
+    x = rng.standard_normal((B, N))
+    U = np.fft.rfft(x)
+    F = _narrow_filters(rng, N, Kf)
+    seg = K.filter_segments(F[:, None], 0.0)
+    F2 = K.double_filters(F / k)
+    F2c = F2.copy()
+    F2c[:, 1::2] *= -1
+    want = np.empty((B, Kf, N // k), dtype=complex)
+    K.filter_fold(_iv(U), True, 1, N, F2, seg, True, False, 1, k, want.view(float))
+    for kernel in (K.fold_hermitian_1d, K.fold_hermitian_1d.py_func):
+        out = np.full((B, Kf, N // k), np.nan, dtype=complex)
+        kernel(U, N, F2, F2c, seg.reshape(Kf, 4), k, out.view(float))
+        np.testing.assert_array_equal(out, want)
+    prod = np.fft.fft(x)[:, None] * F[None]
+    np.testing.assert_allclose(want, prod.reshape(B, Kf, k, N // k).mean(axis=2), atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_fold_hermitian_1d_backs_the_backend_op(rng, dtype):
+    """Narrow 1-D filters take the 1-D kernel; the op still equals NumPy's."""
+    N, k = 64, 4
+    x = rng.standard_normal((2, 3, N)).astype(dtype)
+    U = np.fft.rfft(x).astype(np.result_type(dtype, np.complex64))
+    F = _narrow_filters(rng, N, 2).astype(dtype)
+    F.flags.writeable = False
+    be = NumbaBackend(1)
+    assert be._fold_hermitian_1d(U, F, k, N) is not None
+    got = be.filter_subsample_hermitian(U, F, k, 1, N)
+    want = NumpyBackend().filter_subsample_hermitian(U, F, k, 1, N)
+    assert got.shape == want.shape == (2, 3, 2, N // k) and got.dtype == want.dtype
+    assert relative_error(got, want) <= TOL[dtype]

@@ -386,3 +386,15 @@ def test_renormalised_second_order_is_gain_invariant(rng):
     second = np.repeat(est.path_meta_["order"] == 2, est.n_times_)
     a, b = norm.transform(X), norm.transform(10.0 * X)
     np.testing.assert_allclose(a[:, second], b[:, second], rtol=1e-8)
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_filter_chunks_do_not_change_results(monkeypatch, rng, backend):
+    """Groups computed in chunks of first-order filters give the same numbers."""
+    import skscat.scattering.core1d as core1d
+
+    X = rng.standard_normal((3, 600))
+    est = Scattering1D(J=5, Q=4, backend=backend).fit(X)
+    whole = est.transform(X)
+    monkeypatch.setattr(core1d, "_BLOCK_BYTES", 1)  # one filter at a time
+    np.testing.assert_array_equal(est.transform(X), whole)
