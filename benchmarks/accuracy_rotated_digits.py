@@ -61,6 +61,9 @@ def main(argv=None):
         "RotoTranslationScattering2D()": lambda: RotoTranslationScattering2D(
             shape=shape, n_jobs=args.n_jobs
         ),
+        "RotoTranslationScattering2D(spatial='rings')": lambda: RotoTranslationScattering2D(
+            shape=shape, spatial="rings", n_jobs=args.n_jobs
+        ),
         "RotoTranslationScattering2D(spatial='lattice')": lambda: RotoTranslationScattering2D(
             shape=shape, spatial="lattice", n_jobs=args.n_jobs
         ),

@@ -9,7 +9,8 @@ spectra:
 * ring spectra (``spatial="rings"``) ``c = |a - i b|`` with ``a = C v``,
   ``b = S v`` (rows of :func:`~skscat.scattering._rings.ring_spectrum_matrices`):
   ``gv = C^T (g a / c) + S^T (g b / c)``, and ``C^T g`` for the signed
-  frequency 0;
+  frequency 0; with ``spatial="rings+layout"`` the layout part's gradient
+  is added to the selected paths' lattices (both parts read them);
 
 * low-pass ``S = rows @ V @ cols.T`` of a real map ``V`` (the matrix form):
   ``gV = rows.T @ gS @ cols``; in the Fourier form
@@ -69,7 +70,13 @@ def backward(est, X, tape, G, backend):
     rows_idx = backend.asarray(np.arange(L)[:, None])
     if "rings" in tape:  # back through the ring spectra to the lattice of positions
         coefs, mats = tape["rings"]
-        G = ring_spectra_adjoint(G.reshape(n, est.n_paths_, -1), coefs, mats, xp)
+        n_rings = est.n_paths_ * coefs[0].shape[-1]
+        G = G.reshape(n, -1)
+        G_layout = G[:, n_rings:]
+        G = ring_spectra_adjoint(G[:, :n_rings].reshape(n, est.n_paths_, -1), coefs, mats, xp)
+        if "layout" in tape:  # the layout part reads the same lattices: the gradients add
+            sel = backend.asarray(tape["layout"])
+            G[:, sel] += G_layout.reshape(n, sel.size, -1)
     G = G.reshape((n, est.n_paths_) + (() if avg else (h, w)))
     grid_J = (Mp // 2**J, Np // 2**J)
 

@@ -13,8 +13,9 @@ CPU_BACKENDS = [b for b in available_backends() if b in ("numpy", "numba")]
 
 CASES = [
     # (H, W, params)
-    (16, 16, dict(J=2, L=4)),  # rings of a 4 x 4 lattice
-    (21, 21, dict(J=2, L=4, max_ring_frequency=1)),  # centre, rings of 8 and 16
+    (16, 16, dict(J=2, L=4, spatial="rings")),  # rings of a 4 x 4 lattice
+    (16, 16, dict(J=2, L=4)),  # the same rings, then the angle-averaged paths' lattices
+    (21, 21, dict(J=2, L=4, max_ring_frequency=1)),  # centre, rings of 8 and 16; layout
     (18, 14, dict(J=2, L=4, spatial="lattice")),
     (13, 15, dict(J=3, L=4, angle_window=2)),
     (16, 16, dict(J=2, L=8, average=True)),

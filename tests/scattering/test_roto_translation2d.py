@@ -157,7 +157,7 @@ def test_spatial_output_is_equivariant_to_quarter_turns(size, J, tol):
 
 def test_ring_names_and_counts(rng):
     X = rng.standard_normal((2, 28 * 28))
-    est = RotoTranslationScattering2D(J=3, L=8, shape=(28, 28)).fit(X)
+    est = RotoTranslationScattering2D(J=3, L=8, shape=(28, 28), spatial="rings").fit(X)
     # a 3 x 3 lattice: the centre, and a ring of 8 with frequencies 0 .. 4
     assert est.output_shape_ == (3, 3)
     assert est.n_features_out_ == est.n_paths_ * 6 == est.transform(X).shape[1]
@@ -165,7 +165,9 @@ def test_ring_names_and_counts(rng):
     assert len(set(names)) == len(names)
     assert names[:3] == ["order0_ring=0_freq=0", "order0_ring=1_freq=0", "order0_ring=1_freq=1"]
     assert names[-1] == "order2_j1=1_j2=2_beta=7_k=low_ring=1_freq=4"
-    low = RotoTranslationScattering2D(J=3, L=8, shape=(28, 28), max_ring_frequency=1).fit(X)
+    low = RotoTranslationScattering2D(
+        J=3, L=8, shape=(28, 28), spatial="rings", max_ring_frequency=1
+    ).fit(X)
     assert low.n_features_out_ == est.n_paths_ * 3
     lattice = RotoTranslationScattering2D(J=3, L=8, shape=(28, 28), spatial="lattice").fit(X)
     assert lattice.n_features_out_ == est.n_paths_ * 9
@@ -173,15 +175,18 @@ def test_ring_names_and_counts(rng):
     S = est.transform(X).reshape(2, est.n_paths_, 6)
     T = lattice.transform(X).reshape(2, est.n_paths_, 9)
     np.testing.assert_allclose(np.linalg.norm(S, axis=-1), np.linalg.norm(T, axis=-1), rtol=1e-13)
-    with pytest.raises(ValueError, match="'spatial' parameter"):
-        RotoTranslationScattering2D(spatial="ring").fit(X)
+    for bad in ("ring", "rings + layout", "layout"):
+        with pytest.raises(ValueError, match="'spatial' parameter"):
+            RotoTranslationScattering2D(spatial=bad).fit(X)
 
 
 @pytest.mark.parametrize("size, J, tol", EXACT_TURNS)
 def test_ring_output_is_invariant_to_quarter_turns(size, J, tol):
     """Exact where the lattice output turns exactly (odd sizes, or ``J = 1``)."""
     X = blob_images(size=size)
-    est = RotoTranslationScattering2D(J=J, L=8, shape=(size, size), backend="numpy").fit(X)
+    est = RotoTranslationScattering2D(
+        J=J, L=8, shape=(size, size), spatial="rings", backend="numpy"
+    ).fit(X)
     S = est.transform(X)
     for k in (1, 2, 3):
         assert relative_error(est.transform(rot90(X, size, k)), S) < tol
@@ -197,7 +202,7 @@ def test_ring_output_nearly_invariant_off_centre(size, J):
     """
     X = blob_images(size=size)
     params = dict(J=J, L=8, shape=(size, size), backend="numpy")
-    rings = RotoTranslationScattering2D(**params).fit(X)
+    rings = RotoTranslationScattering2D(spatial="rings", **params).fit(X)
     lattice = RotoTranslationScattering2D(spatial="lattice", **params).fit(X)
 
     def change(est):
@@ -206,6 +211,81 @@ def test_ring_output_nearly_invariant_off_centre(size, J):
 
     assert change(rings) < 0.015
     assert change(rings) < change(lattice) / 50
+
+
+def layout_case(size, J, L, **params):
+    """The three spatial outputs of one geometry, and the layout's paths and lattice size."""
+    ests = {
+        spatial: RotoTranslationScattering2D(
+            J=J, L=L, shape=(size, size), spatial=spatial, backend="numpy", **params
+        )
+        for spatial in ("rings+layout", "rings", "lattice")
+    }
+    X = blob_images(size=size)
+    for est in ests.values():
+        est.fit(X)
+    return X, ests
+
+
+@pytest.mark.parametrize(
+    "size, J, L, params",
+    [
+        (28, 3, 12, {}),
+        (20, 2, 4, dict(angle_window=2)),
+        (16, 2, 8, dict(max_order=1)),
+        (21, 2, 4, dict(max_ring_frequency=1)),
+    ],
+)
+def test_rings_layout_is_rings_then_angle_averaged_lattices(size, J, L, params):
+    X, ests = layout_case(size, J, L, **params)
+    both, rings, lattice = ests["rings+layout"], ests["rings"], ests["lattice"]
+    assert RotoTranslationScattering2D().spatial == "rings+layout"
+    n, (h, w) = len(X), both.output_shape_
+    # orders 0 and 1, and the order-2 paths with the angular low-pass (k=low)
+    names = (
+        RotoTranslationScattering2D(J=J, L=L, shape=(size, size), average=True, **params)
+        .fit(X)
+        .get_feature_names_out()
+    )
+    expected = [p for p, name in enumerate(names) if "order2" not in name or name.endswith("k=low")]
+    np.testing.assert_array_equal(both._layout_paths(), expected)
+    G = L // params.get("angle_window", L)
+    assert len(expected) == 1 + J * G + (G * L * J * (J - 1) // 2 if both.max_order == 2 else 0)
+    assert both.n_features_out_ == rings.n_features_out_ + len(expected) * h * w
+    selected = lattice.transform(X).reshape(n, -1, h * w)[:, expected].reshape(n, -1)
+    np.testing.assert_array_equal(
+        both.transform(X), np.concatenate([rings.transform(X), selected], axis=1)
+    )
+    lattice_names = lattice.get_feature_names_out().reshape(-1, h * w)[expected].ravel()
+    np.testing.assert_array_equal(
+        both.get_feature_names_out(),
+        np.concatenate([rings.get_feature_names_out(), lattice_names]),
+    )
+    # with average=True the spatial output is not read
+    avg = {
+        s: RotoTranslationScattering2D(
+            J=J, L=L, shape=(size, size), average=True, spatial=s, **params
+        ).fit(X)
+        for s in ests
+    }
+    ref = avg["rings"].transform(X)
+    for est in avg.values():
+        assert est.n_features_out_ == ref.shape[1] == est.n_paths_
+        np.testing.assert_array_equal(est.transform(X), ref)
+
+
+@pytest.mark.parametrize("size, J, tol", EXACT_TURNS)
+def test_rings_layout_turns_only_its_layout(size, J, tol):
+    """A quarter turn leaves the ring part and permutes the layout's positions."""
+    X, ests = layout_case(size, J, 8)
+    est = ests["rings+layout"]
+    n, (h, w) = len(X), est.output_shape_
+    n_rings = ests["rings"].n_features_out_
+    S, R = est.transform(X), est.transform(rot90(X, size))
+    assert relative_error(R[:, :n_rings], S[:, :n_rings]) < tol
+    layout, turned = (A[:, n_rings:].reshape(n, -1, h, w) for A in (S, R))
+    assert relative_error(turned, np.rot90(layout, axes=(2, 3))) < tol
+    assert relative_error(turned, layout) > 0.1
 
 
 @pytest.mark.parametrize("angle", [10, 30, 45])
@@ -228,16 +308,23 @@ def test_more_stable_to_rotations_than_scattering2d(angle):
 
 
 @pytest.mark.parametrize(
-    "average, spatial", [(False, "rings"), (False, "lattice"), (True, "rings")]
+    "average, spatial, bound",
+    [
+        (False, "rings", 1),
+        (False, "lattice", 1),
+        (True, "rings", 1),
+        (False, "rings+layout", np.sqrt(2)),
+    ],
 )
-def test_contraction(rng, average, spatial):
+def test_contraction(rng, average, spatial, bound):
+    """Each output is a contraction; "rings+layout" stacks two, so at most sqrt(2)."""
     X = rng.standard_normal((12, 16 * 16))
     Y = rng.standard_normal((12, 16 * 16)) * rng.uniform(0, 2, (12, 1))
     est = RotoTranslationScattering2D(
         J=2, L=8, shape=(16, 16), average=average, spatial=spatial
     ).fit(X)
     dS = np.linalg.norm(est.transform(X) - est.transform(Y), axis=1)
-    assert np.all(dS <= np.linalg.norm(X - Y, axis=1))
+    assert np.all(dS <= bound * np.linalg.norm(X - Y, axis=1))
 
 
 @pytest.mark.parametrize("average", [False, True])
