@@ -172,31 +172,37 @@ def dask_task():
 # synchronisation per FFT and kernel call.
 MIN_ROWS_PER_THREAD = 1
 
-_pool_lock = threading.Lock()
-_pool_executor = None
+_pools_lock = threading.Lock()
+_pools: dict = {}
 
 
-def _forget_pool_in_child():
-    """A forked child has none of the parent's threads: it starts a new pool."""
-    global _pool_executor, _pool_lock
-    _pool_executor = None
-    _pool_lock = threading.Lock()
+def _forget_pools_in_child():
+    """A forked child has none of the parent's threads: it starts new pools."""
+    global _pools_lock
+    _pools.clear()
+    _pools_lock = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool_in_child)
+    os.register_at_fork(after_in_child=_forget_pools_in_child)
 
 
-def _pool():
-    global _pool_executor
-    with _pool_lock:
-        if _pool_executor is None:
+def thread_pool(name: str):
+    """The process's pool of threads called ``name``, created on first use.
+
+    One pool per use (sub-batches, kernel chunks): a task of one pool may wait
+    on tasks of another, never on its own pool's queue, so nesting cannot
+    deadlock.
+    """
+    with _pools_lock:
+        pool = _pools.get(name)
+        if pool is None:
             from concurrent.futures import ThreadPoolExecutor
 
-            _pool_executor = ThreadPoolExecutor(
-                max_workers=max(2, os.cpu_count() or 1), thread_name_prefix="skscat-rows"
+            pool = _pools[name] = ThreadPoolExecutor(
+                max_workers=max(2, os.cpu_count() or 1), thread_name_prefix=f"skscat-{name}"
             )
-        return _pool_executor
+        return pool
 
 
 def row_blocks(n_rows: int, n_threads: int) -> list[slice]:
@@ -232,7 +238,7 @@ def map_row_blocks(fn, blocks: list) -> list:
 
     if len(blocks) == 1:
         return [fn(0, blocks[0])]
-    futures = [_pool().submit(call, i) for i in range(1, len(blocks))]
+    futures = [thread_pool("rows").submit(call, i) for i in range(1, len(blocks))]
     try:
         first = call(0)
     finally:

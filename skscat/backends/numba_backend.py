@@ -33,13 +33,12 @@ output element one fixed summation order, so results do not depend on
 
 from __future__ import annotations
 
-import os
-import threading
 import weakref
 
 import numpy as np
 import scipy.fft
 
+from .._threads import thread_pool
 from ..filters._cache import BuildOnceCache
 from .numpy_backend import NumpyBackend
 
@@ -108,35 +107,6 @@ _FOLD_ROWS_BYTES = 2 * 2**20
 _MIN_WORK = 1 << 16
 # Voxels per block of the 3-D modulus kernel (its squares stay in the L2 cache).
 _MODULUS_BLOCK = 1 << 14
-
-_pool_lock = threading.Lock()
-_pool_executor = None
-
-
-def _forget_pool_in_child():
-    """A forked child has none of the parent's threads: start a new pool there."""
-    global _pool_executor, _pool_lock
-    _pool_executor = None
-    _pool_lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool_in_child)
-
-
-def _pool():
-    """The threads that run kernel chunks (shared, created on first use)."""
-    global _pool_executor
-    with _pool_lock:
-        if _pool_executor is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            _pool_executor = ThreadPoolExecutor(
-                max_workers=max(2, os.cpu_count() or 1),
-                thread_name_prefix="skscat-numba",
-            )
-        return _pool_executor
-
 
 # Keyed by the bank array's identity; each entry keeps its array alive, so the id is not reused.
 _doubled_cache = BuildOnceCache(256)
@@ -290,7 +260,7 @@ class NumbaBackend(NumpyBackend):
                 chunk[i] = args[i][lo:hi]
             kernel(*chunk)
 
-        futures = [_pool().submit(call, lo, hi) for lo, hi in bounds[1:]]
+        futures = [thread_pool("numba").submit(call, lo, hi) for lo, hi in bounds[1:]]
         try:
             call(*bounds[0])
         finally:
