@@ -651,6 +651,7 @@ class NumbaBackend(NumpyBackend):
         complex maps per relative angle; the batch is split over ``n_jobs``
         threads.
         """
+        from ..filters.angular import angular_band_factors
         from ._numba_roto import angular_modulus_mean
 
         z = np.ascontiguousarray(W)
@@ -659,16 +660,22 @@ class NumbaBackend(NumpyBackend):
         K, G = P.shape[0], L // window
         out = np.empty((n, K, G, L) + z.shape[3:], dtype=rtype)
         Z = _real_view(z).reshape(n, L, L, -1)
+        DP, DQ, EP, EQ, bands = angular_band_factors(
+            np.asarray(P, dtype=rtype), np.asarray(Q, dtype=rtype)
+        )
         args = (
             Z,
             np.ascontiguousarray(index, dtype=np.intp),
             np.ascontiguousarray(sign, dtype=rtype),
-            np.ascontiguousarray(P, dtype=rtype),
-            np.ascontiguousarray(Q, dtype=rtype),
+            DP,
+            DQ,
+            EP,
+            EQ,
+            bands,
             int(window),
             out.reshape(n, K, G, L, -1),
         )
-        self._run(angular_modulus_mean, args, (0, 6), n, Z[0].size * K)
+        self._run(angular_modulus_mean, args, (0, 9), n, Z[0].size * K)
         return out
 
     # -- arrays this backend made (safe to overwrite) ---------------------

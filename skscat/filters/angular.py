@@ -89,3 +89,85 @@ def angular_mixing(L: int, dtype: str = "float64") -> tuple:
     P.flags.writeable = False
     Q.flags.writeable = False
     return P, Q
+
+
+@memoize(32)
+def angular_fourier_bases(L: int) -> tuple:
+    """Orthonormal real Fourier bases of the two parts the angular filters act on.
+
+    On the ``L`` stored angles the real part of the extended ``W`` is periodic
+    (``Re W(t + L) = Re W(t)``: even frequencies ``m`` of the ``2L`` angles)
+    and the imaginary part anti-periodic (odd ``m``). Each basis holds the
+    ``cos(pi m t / L)`` and ``sin(pi m t / L)`` of its frequencies ``0 <= m <= L``
+    that are non-zero on ``t = 0 .. L - 1``, normalised.
+
+    Returns
+    -------
+    (DP, mP, DQ, mQ)
+        ``DP`` and ``DQ`` are read-only orthogonal ``(L, L)`` float64 matrices
+        (rows: basis functions by increasing ``m``, cos before sin); ``mP`` and
+        ``mQ`` the frequency of each row.
+    """
+    t = np.arange(L)
+    rows: tuple = ([], [])
+    freqs: tuple = ([], [])
+    for m in range(L + 1):
+        for trig in (np.cos, np.sin):
+            v = trig(np.pi * m * t / L)
+            norm = np.linalg.norm(v)
+            if norm > 1e-8:  # sin at m = 0 and m = L vanishes on the grid
+                rows[m % 2].append(v / norm)
+                freqs[m % 2].append(m)
+    out = (np.array(rows[0]), np.array(freqs[0]), np.array(rows[1]), np.array(freqs[1]))
+    for a in out:
+        a.flags.writeable = False
+    return out
+
+
+def angular_band_factors(P: np.ndarray, Q: np.ndarray) -> tuple:
+    """Factor angular convolution matrices through the bases of :func:`angular_fourier_bases`.
+
+    ``P[k] = EP[k] @ DP`` and ``Q[k] = EQ[k] @ DQ`` (``DP``, ``DQ`` orthogonal,
+    so ``EP = P DP^T``). For the matrices of :func:`angular_mixing` each
+    filter is diagonal in those bases and band-limited: ``EP[k]`` is non-zero
+    only on the columns ``bands[k, 0] .. bands[k, 1] - 1`` (``EQ[k]`` on
+    ``bands[k, 2] .. bands[k, 3] - 1``), its band of frequencies, so after one
+    shared change of basis (``2 L**2`` products per pixel) each filter costs
+    ``L`` times its band's width instead of ``2 L**2``. Columns whose entries
+    are at the rounding level of ``P`` or ``Q`` count as zero.
+
+    Parameters
+    ----------
+    P, Q : arrays of shape (K, L, L)
+        Real matrices, e.g. from :func:`angular_mixing`.
+
+    Returns
+    -------
+    (DP, DQ, EP, EQ, bands)
+        ``DP``, ``DQ`` ``(L, L)`` and ``EP``, ``EQ`` ``(K, L, L)`` in the dtype
+        of ``P``; ``bands`` a ``(K, 4)`` intp array of column ranges (an empty
+        range where the matrix is zero).
+    """
+    dtype = np.result_type(P.dtype, np.float32)
+    L = P.shape[-1]
+    DP, _, DQ, _ = angular_fourier_bases(L)
+    bands = np.zeros((P.shape[0], 4), dtype=np.intp)
+    # rounding of P and Q themselves (float32 or float64) leaves about sqrt(L) eps |P| off the
+    # band; a filter whose matrix is zero in exact arithmetic holds rounding errors only
+    tol = L * np.finfo(dtype).eps * max(np.abs(P).max(), np.abs(Q).max())
+    factors = []
+    for j, (M, D) in enumerate(((P, DP), (Q, DQ))):
+        M = np.asarray(M, dtype=np.float64)
+        E = M @ D.T
+        for k in range(M.shape[0]):
+            live = np.flatnonzero(np.abs(E[k]).max(axis=0) > tol)
+            if live.size:
+                bands[k, 2 * j : 2 * j + 2] = live[0], live[-1] + 1
+        factors.append(np.ascontiguousarray(E, dtype=dtype))
+    return (
+        np.ascontiguousarray(DP, dtype=dtype),
+        np.ascontiguousarray(DQ, dtype=dtype),
+        factors[0],
+        factors[1],
+        bands,
+    )
