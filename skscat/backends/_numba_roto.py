@@ -61,8 +61,51 @@ def _combine(c, F, lo, hi, y, S):
             y[p] = y[p] + c0 * f0[p] + c1 * f1[p] + c2 * f2[p] + c3 * f3[p]
 
 
+@njit(nogil=True, cache=True, fastmath={"contract"}, error_model="numpy", inline="always")
+def _fold(x, Te, To, S):
+    """Inputs of a change of basis whose rows are even or odd under ``t -> L - t``.
+
+    ``Te`` receives ``x[0], x[1] + x[L - 1], .., x[h] + x[L - h]`` and, for even
+    ``L``, ``x[L / 2]``; ``To`` the same with differences (``h = (L - 1) // 2``).
+    """
+    L = x.shape[0]
+    h = (L - 1) // 2
+    for j in range(h + 1 + (L % 2 == 0 and L > 1)):
+        a = x[j]
+        b = x[L - j] if 0 < j <= h else x[j]
+        te, to = Te[j], To[j]
+        if 0 < j <= h:
+            for p in range(S):
+                te[p] = a[p] + b[p]
+                to[p] = a[p] - b[p]
+        else:
+            for p in range(S):
+                te[p] = a[p]
+                to[p] = a[p]
+
+
+@njit(nogil=True, cache=True, fastmath={"contract"}, error_model="numpy", inline="always")
+def _change_basis(D, groups, x, Te, To, c, F, S):
+    """``F[r] = sum_t D[r, t] x[t]`` (first ``S`` values), through the folded inputs.
+
+    Rows ``groups[0] .. groups[1] - 1`` of ``D`` are even under ``t -> L - t``
+    and read the sums of :func:`_fold`, rows ``groups[2] .. groups[3] - 1`` are
+    odd and read the differences: ``L // 2 + 1`` products per value instead of
+    ``L``. ``Te``, ``To`` and ``c`` are work arrays.
+    """
+    L = x.shape[0]
+    nt = L // 2 + 1
+    _fold(x, Te, To, S)
+    for g in range(2):
+        Tg = Te if g == 0 else To
+        for r in range(groups[2 * g], groups[2 * g + 1]):
+            for j in range(nt):
+                c[j] = D[r, j]
+            _combine(c, Tg, 0, nt, F[r], S)
+
+
 @njit(**_JIT)
-def angular_modulus_mean(Z, index, sign, DP, DQ, EP, EQ, bands, window, chunk, out):
+def angular_modulus_mean(Z, index, sign, DP, DQ, EP, EQ, groups, bands, mirror, window, chunk, out):
     """Mean over orientation windows of ``|sum_t P re + i Q im|``, ``P = EP DP``, ``Q = EQ DQ``.
 
     Parameters
@@ -72,15 +115,13 @@ def angular_modulus_mean(Z, index, sign, DP, DQ, EP, EQ, bands, window, chunk, o
     index, sign : (L, L) int and float arrays
         Relative-angle gather: ``beta`` reads ``a = index[theta', beta]`` with
         its imaginary part multiplied by ``sign[theta', beta]``.
-    DP, DQ : (L, L) float arrays
-        Changes of basis along ``theta'`` of the real and imaginary parts.
-    EP, EQ : (K, L, L) float arrays
-        Per angular filter, the matrices applied in those bases; only the
-        columns ``bands[k, 0] .. bands[k, 1] - 1`` of ``EP[k]`` (and
-        ``bands[k, 2] .. bands[k, 3] - 1`` of ``EQ[k]``) are read. A filter
-        whose ``EQ`` band is empty and whose ``EP`` rows are all equal (the
-        average over all angles) is computed once for every ``theta``.
-    bands : (K, 4) int array
+    DP, DQ, EP, EQ, groups, bands, mirror
+        The factors of :func:`~skscat.filters.angular.angular_band_factors`:
+        changes of basis along ``theta'`` of the real and imaginary parts, and
+        per angular filter the matrices applied in those bases, of which only
+        the column ranges ``bands[k]`` are read. A filter whose ``EQ`` bands are
+        empty and whose ``EP`` rows are all equal (the average over all angles)
+        is computed once for every ``theta``.
     window : int
         Orientations per output window.
     chunk : int
@@ -95,20 +136,24 @@ def angular_modulus_mean(Z, index, sign, DP, DQ, EP, EQ, bands, window, chunk, o
     K = EP.shape[0]
     G = L // window
     C = min(chunk, L * S)
-    re = np.empty((L, C), dtype=out.dtype)
-    im = np.empty((L, C), dtype=out.dtype)
-    FP = np.empty((L, C), dtype=out.dtype)
-    FQ = np.empty((L, C), dtype=out.dtype)
-    yr = np.empty(C, dtype=out.dtype)
-    yi = np.empty(C, dtype=out.dtype)
-    inv = out.dtype.type(1.0 / window)
+    dt = out.dtype
+    re = np.empty((L, C), dtype=dt)
+    im = np.empty((L, C), dtype=dt)
+    Te = np.empty((L // 2 + 1, C), dtype=dt)
+    To = np.empty((L // 2 + 1, C), dtype=dt)
+    FP = np.empty((L, C), dtype=dt)
+    FQ = np.empty((L, C), dtype=dt)
+    y = np.empty((4, C), dtype=dt)
+    coef = np.empty(L, dtype=dt)
+    inv = dt.type(1.0 / window)
+    gP, gQ = groups[0], groups[1]
     # filters computed once for all theta: no Q band and P rows all equal
     flat = np.zeros(K, dtype=np.bool_)
     for k in range(K):
-        if bands[k, 3] <= bands[k, 2]:
+        if bands[k, 5] <= bands[k, 4] and bands[k, 7] <= bands[k, 6]:
             flat[k] = True
             for th in range(1, L):
-                for c in range(bands[k, 0], bands[k, 1]):
+                for c in range(L):
                     if EP[k, th, c] != EP[k, 0, c]:
                         flat[k] = False
     for i in range(n):
@@ -131,29 +176,55 @@ def angular_modulus_mean(Z, index, sign, DP, DQ, EP, EQ, bands, window, chunk, o
                         r[p] = z[2 * p]
                         m[p] = s * z[2 * p + 1]
                 q += p1 - p0
-            for f in range(L):
-                _combine(DP[f], re, 0, L, FP[f], w)
-                _combine(DQ[f], im, 0, L, FQ[f], w)
+            _change_basis(DP, gP, re, Te, To, coef, FP, w)
+            _change_basis(DQ, gQ, im, Te, To, coef, FQ, w)
             for k in range(K):
-                plo, phi, qlo, qhi = bands[k, 0], bands[k, 1], bands[k, 2], bands[k, 3]
+                bk = bands[k]
                 if flat[k]:
-                    _combine(EP[k, 0], FP, plo, phi, yr, w)
+                    _combine(EP[k, 0], FP, bk[0], bk[1], y[0], w)
+                    _combine(EP[k, 0], FP, bk[2], bk[3], y[1], w)
+                    a, bb = y[0], y[1]
                     for g in range(G):
                         o = out[i, k, g, c0:c1]
                         for p in range(w):
-                            o[p] = abs(yr[p])
+                            o[p] = abs(a[p] + bb[p])
                     continue
+                for g in range(G):
+                    o = out[i, k, g, c0:c1]
+                    for p in range(w):
+                        o[p] = 0
                 for th in range(L):
-                    _combine(EP[k, th], FP, plo, phi, yr, w)
+                    th2 = L - th  # its mirror image, computed with it
+                    pair = mirror and 0 < th < th2
+                    if mirror and th > th2:
+                        continue
+                    # the even and odd groups' parts of the real and imaginary outputs
+                    _combine(EP[k, th], FP, bk[0], bk[1], y[0], w)
+                    _combine(EP[k, th], FP, bk[2], bk[3], y[1], w)
+                    _combine(EQ[k, th], FQ, bk[4], bk[5], y[2], w)
+                    _combine(EQ[k, th], FQ, bk[6], bk[7], y[3], w)
+                    ra, rb, ia, ib = y[0], y[1], y[2], y[3]
                     o = out[i, k, th // window, c0:c1]
-                    if qhi <= qlo:
+                    if pair and th // window == th2 // window:
+                        # one window: one row updated once (two rows that may be one do
+                        # not vectorise)
                         for p in range(w):
-                            yi[p] = 0
+                            u = ra[p] + rb[p]
+                            v = ia[p] + ib[p]
+                            u2 = ra[p] - rb[p]
+                            v2 = ia[p] - ib[p]
+                            o[p] += (math.sqrt(u * u + v * v) + math.sqrt(u2 * u2 + v2 * v2)) * inv
+                    elif pair:
+                        o2 = out[i, k, th2 // window, c0:c1]
+                        for p in range(w):
+                            u = ra[p] + rb[p]
+                            v = ia[p] + ib[p]
+                            o[p] += math.sqrt(u * u + v * v) * inv
+                            u = ra[p] - rb[p]
+                            v = ia[p] - ib[p]
+                            o2[p] += math.sqrt(u * u + v * v) * inv
                     else:
-                        _combine(EQ[k, th], FQ, qlo, qhi, yi, w)
-                    if th % window == 0:
                         for p in range(w):
-                            o[p] = math.sqrt(yr[p] * yr[p] + yi[p] * yi[p]) * inv
-                    else:
-                        for p in range(w):
-                            o[p] += math.sqrt(yr[p] * yr[p] + yi[p] * yi[p]) * inv
+                            u = ra[p] + rb[p]
+                            v = ia[p] + ib[p]
+                            o[p] += math.sqrt(u * u + v * v) * inv

@@ -664,23 +664,17 @@ class NumbaBackend(NumpyBackend):
         K, G = P.shape[0], L // window
         out = np.empty((n, K, G, L) + z.shape[3:], dtype=rtype)
         Z = _real_view(z).reshape(n, L, L, -1)
-        DP, DQ, EP, EQ, bands = angular_band_factors(
-            np.asarray(P, dtype=rtype), np.asarray(Q, dtype=rtype)
-        )
+        factors = angular_band_factors(np.asarray(P, dtype=rtype), np.asarray(Q, dtype=rtype))
         args = (
             Z,
             np.ascontiguousarray(index, dtype=np.intp),
             np.ascontiguousarray(sign, dtype=rtype),
-            DP,
-            DQ,
-            EP,
-            EQ,
-            bands,
+            *factors,
             int(window),
             _ROTO_CHUNK_BYTES // rtype.itemsize,
             out.reshape(n, K, G, -1),
         )
-        self._run(angular_modulus_mean, args, (0, 10), n, Z[0].size * K)
+        self._run(angular_modulus_mean, args, (0, 12), n, Z[0].size * K)
         return out
 
     # -- arrays this backend made (safe to overwrite) ---------------------

@@ -98,30 +98,40 @@ def angular_fourier_bases(L: int) -> tuple:
     On the ``L`` stored angles the real part of the extended ``W`` is periodic
     (``Re W(t + L) = Re W(t)``: even frequencies ``m`` of the ``2L`` angles)
     and the imaginary part anti-periodic (odd ``m``). Each basis holds the
-    ``cos(pi m t / L)`` and ``sin(pi m t / L)`` of its frequencies ``0 <= m <= L``
-    that are non-zero on ``t = 0 .. L - 1``, normalised.
+    ``cos(pi m t / L)`` of its frequencies ``0 <= m <= L``, then the
+    ``sin(pi m t / L)``, those non-zero on ``t = 0 .. L - 1``, normalised.
+    Reflected about ``t = 0`` (``t -> L - t`` for ``t = 1 .. L - 1``) every
+    row is even or odd: ``D[c, L - t] = parity[c] D[c, t]`` (cosines +1, sines
+    -1 in the periodic basis; the anti-periodic one flips both signs).
 
     Returns
     -------
     (DP, mP, DQ, mQ)
         ``DP`` and ``DQ`` are read-only orthogonal ``(L, L)`` float64 matrices
-        (rows: basis functions by increasing ``m``, cos before sin); ``mP`` and
-        ``mQ`` the frequency of each row.
+        (rows: cosines by increasing ``m``, then sines); ``mP`` and ``mQ`` the
+        frequency of each row.
     """
     t = np.arange(L)
-    rows: tuple = ([], [])
-    freqs: tuple = ([], [])
-    for m in range(L + 1):
+    out = []
+    for parity in (0, 1):
+        rows, freqs = [], []
         for trig in (np.cos, np.sin):
-            v = trig(np.pi * m * t / L)
-            norm = np.linalg.norm(v)
-            if norm > 1e-8:  # sin at m = 0 and m = L vanishes on the grid
-                rows[m % 2].append(v / norm)
-                freqs[m % 2].append(m)
-    out = (np.array(rows[0]), np.array(freqs[0]), np.array(rows[1]), np.array(freqs[1]))
+            for m in range(parity, L + 1, 2):
+                v = trig(np.pi * m * t / L)
+                norm = np.linalg.norm(v)
+                if norm > 1e-8:  # sin at m = 0 and m = L vanishes on the grid
+                    rows.append(v / norm)
+                    freqs.append(m)
+        out += [np.array(rows), np.array(freqs)]
     for a in out:
         a.flags.writeable = False
-    return out
+    return tuple(out)
+
+
+def _reflection_parity(D: np.ndarray) -> np.ndarray:
+    """``+1`` or ``-1`` per row of ``D``: its parity under ``t -> L - t`` (``t >= 1``)."""
+    even = np.abs(D[:, :0:-1] - D[:, 1:]).max(axis=1, initial=0.0) < 1e-12
+    return np.where(even, 1, -1)
 
 
 def angular_band_factors(P: np.ndarray, Q: np.ndarray) -> tuple:
@@ -129,12 +139,17 @@ def angular_band_factors(P: np.ndarray, Q: np.ndarray) -> tuple:
 
     ``P[k] = EP[k] @ DP`` and ``Q[k] = EQ[k] @ DQ`` (``DP``, ``DQ`` orthogonal,
     so ``EP = P DP^T``). For the matrices of :func:`angular_mixing` each
-    filter is diagonal in those bases and band-limited: ``EP[k]`` is non-zero
-    only on the columns ``bands[k, 0] .. bands[k, 1] - 1`` (``EQ[k]`` on
-    ``bands[k, 2] .. bands[k, 3] - 1``), its band of frequencies, so after one
-    shared change of basis (``2 L**2`` products per pixel) each filter costs
-    ``L`` times its band's width instead of ``2 L**2``. Columns whose entries
-    are at the rounding level of ``P`` or ``Q`` count as zero.
+    filter is diagonal in those bases and band-limited, so after one shared
+    change of basis each filter costs ``L`` times its band's width instead of
+    ``2 L**2``. The columns of each factor fall in two groups, the even and
+    the odd basis rows under the reflection ``t -> L - t``; ``bands`` gives,
+    per filter, the range of columns each group has non-zero (columns at the
+    rounding level of ``P`` and ``Q`` count as zero). Both changes of basis
+    can then fold ``x[t] +- x[L - t]`` first (half the products), and where
+    ``EP[k, L - th] = parity EP[k, th]`` column by column (``mirror``; true
+    for :func:`angular_mixing`, whose filters are even), the outputs at
+    ``th`` and ``L - th`` are the sum and the difference of the two groups'
+    parts.
 
     Parameters
     ----------
@@ -143,31 +158,49 @@ def angular_band_factors(P: np.ndarray, Q: np.ndarray) -> tuple:
 
     Returns
     -------
-    (DP, DQ, EP, EQ, bands)
+    (DP, DQ, EP, EQ, groups, bands, mirror)
         ``DP``, ``DQ`` ``(L, L)`` and ``EP``, ``EQ`` ``(K, L, L)`` in the dtype
-        of ``P``; ``bands`` a ``(K, 4)`` intp array of column ranges (an empty
-        range where the matrix is zero).
+        of ``P``. ``groups`` ``(2, 4)`` intp: for ``DP`` then ``DQ``, the row
+        ranges ``[lo, hi)`` of the even rows then of the odd rows.
+        ``bands`` ``(K, 8)`` intp: per filter the column ranges of ``EP``
+        (even group, odd group) then of ``EQ``, each empty where zero.
+        ``mirror`` (bool): whether the outputs pair up under the reflection.
     """
     dtype = np.result_type(P.dtype, np.float32)
     L = P.shape[-1]
     DP, _, DQ, _ = angular_fourier_bases(L)
-    bands = np.zeros((P.shape[0], 4), dtype=np.intp)
+    K = P.shape[0]
+    groups = np.zeros((2, 4), dtype=np.intp)
+    bands = np.zeros((K, 8), dtype=np.intp)
     # rounding of P and Q themselves (float32 or float64) leaves about sqrt(L) eps |P| off the
     # band; a filter whose matrix is zero in exact arithmetic holds rounding errors only
-    tol = L * np.finfo(dtype).eps * max(np.abs(P).max(), np.abs(Q).max())
+    scale = max(np.abs(P).max(), np.abs(Q).max())
+    tol = L * np.finfo(dtype).eps * scale
+    mirror = True
     factors = []
     for j, (M, D) in enumerate(((P, DP), (Q, DQ))):
+        parity = _reflection_parity(D)
+        for g, sign in enumerate((1, -1)):
+            rows = np.flatnonzero(parity == sign)
+            if rows.size:  # contiguous by construction: cosines, then sines
+                groups[j, 2 * g : 2 * g + 2] = rows[0], rows[-1] + 1
         M = np.asarray(M, dtype=np.float64)
         E = M @ D.T
-        for k in range(M.shape[0]):
-            live = np.flatnonzero(np.abs(E[k]).max(axis=0) > tol)
-            if live.size:
-                bands[k, 2 * j : 2 * j + 2] = live[0], live[-1] + 1
+        mirror &= bool(np.abs(E[:, :0:-1] - E[:, 1:] * parity).max(initial=0.0) <= 4 * tol)
+        for k in range(K):
+            live = np.abs(E[k]).max(axis=0) > tol
+            for g in range(2):
+                lo, hi = groups[j, 2 * g : 2 * g + 2]
+                cols = lo + np.flatnonzero(live[lo:hi])
+                if cols.size:
+                    bands[k, 4 * j + 2 * g : 4 * j + 2 * g + 2] = cols[0], cols[-1] + 1
         factors.append(np.ascontiguousarray(E, dtype=dtype))
     return (
         np.ascontiguousarray(DP, dtype=dtype),
         np.ascontiguousarray(DQ, dtype=dtype),
         factors[0],
         factors[1],
+        groups,
         bands,
+        mirror,
     )

@@ -659,6 +659,26 @@ def test_angular_modulus_mean_matches_numpy(rng, dtype, L, window, n_jobs):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("L, window", [(5, 5), (12, 4)])
+def test_angular_modulus_mean_same_bits_whatever_the_chunk(rng, dtype, L, window, monkeypatch):
+    """Chunks of the (relative angle, pixel) axis, cut inside maps or not, change no bit."""
+    from skscat.filters.angular import angular_mixing
+    from skscat.scattering.core_roto2d import relative_gather
+
+    P, Q = angular_mixing(L, np.dtype(dtype).name)
+    index, sign = relative_gather(L)
+    W = _complex(rng, (2, L, L, 3, 7), dtype)
+    want = NumpyBackend().angular_modulus_mean(W, index, sign, P, Q, window)
+    results = []
+    for chunk_bytes in (2**20, 8 * 21, 8 * 13):  # all at once; whole maps; across maps
+        monkeypatch.setattr(nbm, "_ROTO_CHUNK_BYTES", chunk_bytes)
+        results.append(NumbaBackend(n_jobs=1).angular_modulus_mean(W, index, sign, P, Q, window))
+    assert relative_error(results[0], want) <= TOL[dtype]
+    for got in results[1:]:
+        np.testing.assert_array_equal(got, results[0])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_scattering2d_same_bits_whichever_fold_kernel(rng, dtype, monkeypatch):
     """The lane and row kernels replace the segment and per-input loops by size only."""
     nb = nbm

@@ -58,14 +58,17 @@ def test_fourier_bases_are_orthogonal_periodic_and_antiperiodic(L):
     np.testing.assert_allclose(DP @ DP.T, np.eye(L), atol=1e-14)
     np.testing.assert_allclose(DQ @ DQ.T, np.eye(L), atol=1e-14)
     assert np.all(mP % 2 == 0) and np.all(mQ % 2 == 1)
-    assert np.all(np.diff(mP) >= 0) and np.all(np.diff(mQ) >= 0)
-    # extended to 2L angles, the rows repeat (P) or change sign (Q) after L steps
-    t = np.arange(2 * L)
-    for D, m, s in ((DP, mP, 1), (DQ, mQ, -1)):
-        ext = np.stack([np.cos(np.pi * f * t / L) for f in m])
-        is_sin = np.abs(ext[:, :L] @ D.T).max(axis=1) < 1e-9  # not a cosine row
-        ext[is_sin] = np.sin(np.pi * m[is_sin, None] * t / L)
-        np.testing.assert_allclose(ext[:, L:], s * ext[:, :L], atol=1e-12)
+    t = np.arange(L)
+    for D, m in ((DP, mP), (DQ, mQ)):
+        # cosines by increasing frequency, then sines by increasing frequency
+        down = np.flatnonzero(np.diff(m) <= 0)
+        n_cos = down[0] + 1 if down.size else len(m)
+        assert np.all(np.diff(m[:n_cos]) > 0) and np.all(np.diff(m[n_cos:]) > 0)
+        want = np.concatenate(
+            [np.cos(np.pi * m[:n_cos, None] * t / L), np.sin(np.pi * m[n_cos:, None] * t / L)]
+        )
+        want /= np.linalg.norm(want, axis=1, keepdims=True)
+        np.testing.assert_allclose(D, want, atol=1e-15)
 
 
 @pytest.mark.parametrize("L", [1, 2, 3, 4, 6, 8, 12, 16])
@@ -73,17 +76,29 @@ def test_fourier_bases_are_orthogonal_periodic_and_antiperiodic(L):
 def test_band_factors_reproduce_the_mixing_matrices(L, dtype):
     tol = max(L, 2) * np.finfo(dtype).eps  # sums of L products of entries at most 1
     P, Q = angular_mixing(L, dtype)
-    DP, DQ, EP, EQ, bands = angular_band_factors(P, Q)
-    assert DP.dtype == EP.dtype == np.dtype(dtype) and bands.shape == (P.shape[0], 4)
+    DP, DQ, EP, EQ, groups, bands, mirror = angular_band_factors(P, Q)
+    assert DP.dtype == EP.dtype == np.dtype(dtype) and bands.shape == (P.shape[0], 8)
+    assert mirror  # the filters are even: outputs at th and L - th pair up
     F = angular_filters_fourier(L)
     _, mP, _, mQ = angular_fourier_bases(L)
-    for k in range(P.shape[0]):
-        plo, phi, qlo, qhi = bands[k]
-        # only the band is read: its columns times the basis give P and Q back
-        np.testing.assert_allclose(EP[k, :, plo:phi] @ DP[plo:phi], P[k], rtol=0, atol=tol)
-        np.testing.assert_allclose(EQ[k, :, qlo:qhi] @ DQ[qlo:qhi], Q[k], rtol=0, atol=tol)
-        # the band is the filter's support in frequency, nothing more
-        assert set(mP[plo:phi]) == set(mP[F[k, mP] != 0])
-        assert set(mQ[qlo:qhi]) == set(mQ[F[k, mQ] != 0])
-    if L == 12:  # 2 L**2 products per filter before, 42 L all filters together after
-        assert (bands[:, 1] - bands[:, 0] + bands[:, 3] - bands[:, 2]).sum() == 42
+    for j, (M, D, E, m) in enumerate(((P, DP, EP, mP), (Q, DQ, EQ, mQ))):
+        (elo, ehi, olo, ohi) = groups[j]
+        # the two groups split the rows: even, then odd under t -> L - t
+        assert sorted([*range(elo, ehi), *range(olo, ohi)]) == list(range(L))
+        if L > 2:
+            np.testing.assert_allclose(D[elo:ehi, :0:-1], D[elo:ehi, 1:], atol=1e-14)
+            np.testing.assert_allclose(D[olo:ohi, :0:-1], -D[olo:ohi, 1:], atol=1e-14)
+        for k in range(P.shape[0]):
+            a, b, c, d = bands[k, 4 * j : 4 * j + 4]
+            assert (a == b or elo <= a < b <= ehi) and (c == d or olo <= c < d <= ohi)
+            # only the bands are read: their columns times the basis give P and Q back
+            got = E[k, :, a:b] @ D[a:b] + E[k, :, c:d] @ D[c:d]
+            np.testing.assert_allclose(got, M[k], rtol=0, atol=tol)
+            # each band is the filter's support in frequency, nothing more
+            live = F[k, m] != 0
+            assert set(m[a:b]) | set(m[c:d]) == set(m[live])
+            if mirror:  # the reflected output is the even part minus the odd part
+                np.testing.assert_allclose(E[k, :0:-1, a:b], E[k, 1:, a:b], atol=tol)
+                np.testing.assert_allclose(E[k, :0:-1, c:d], -E[k, 1:, c:d], atol=tol)
+    if L == 12:  # columns read per output angle: 42 for the 6 filters, against 2 L each
+        assert (bands[:, 1::2] - bands[:, ::2]).sum() == 42
