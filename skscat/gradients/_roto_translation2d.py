@@ -140,4 +140,5 @@ def backward(est, X, tape, G, backend):
 
 def tape_bytes_per_sample(est) -> int:
     """Rough working memory of one sample's forward tape and backward pass."""
-    return 4 * est._bytes_per_sample() * max(1, est.J)
+    # the tape holds every angular convolution, whichever backend
+    return 4 * est._bytes_per_sample(fused=False) * max(1, est.J)

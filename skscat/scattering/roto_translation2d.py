@@ -321,15 +321,27 @@ class RotoTranslationScattering2D(HarmonicTransformer):
         """The spatial Fourier filter bank on the padded grid (float64, cached)."""
         return self._bank("float64")
 
-    def _bytes_per_sample(self) -> int:
+    def _bytes_per_sample(self, fused: bool | None = None) -> int:
+        """Working memory of one sample; ``fused``: the angular step stores no ``K L**2`` maps.
+
+        The numba backend's fused angular kernel keeps only the ``L**2``
+        second-layer maps and the ``K L`` averaged ones; the other backends
+        (and the gradients' tape) hold every angular convolution and its
+        modulus. ``None``: as the fitted backend does. Batches sized for the
+        unfused step are several times smaller than they need to be, which
+        costs the fused path its speed.
+        """
         Mp, Np = self.padded_shape_
         complex_bytes = 16  # budget for float64; float32 uses half
         L = self.L
         r2 = 0 if self.average else 1
         stage1 = 3 * L * Mp * Np
         stage2 = 0
+        if fused is None:
+            fused = getattr(self, "backend_", None) == "numba"
         if self.max_order > 1:
-            n_maps = (3 + 2 * n_angular_wavelets(L) + 2) * L * L
+            K = n_angular_wavelets(L) + 1
+            n_maps = (3 * L + K) * L if fused else (3 + 2 * K) * L * L
             stage2 = n_maps * (Mp // 2**r2) * (Np // 2**r2)
         return complex_bytes * (Mp * Np + max(stage1, stage2))
 
