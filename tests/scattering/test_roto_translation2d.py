@@ -375,6 +375,19 @@ def test_batches_and_threads_do_not_change_results(rng):
         np.testing.assert_array_equal(est.transform(X), full)
 
 
+def test_batch_memory_follows_the_angular_step():
+    """The fused numba step holds (3 L + K) L maps per sample, the others (3 + 2 K) L**2."""
+    X = np.zeros((2, 28 * 28), dtype=np.float32)
+    fused = RotoTranslationScattering2D(backend="numba").fit(X)
+    unfused = RotoTranslationScattering2D(backend="numpy").fit(X)
+    K, maps = fused.n_angular_, (fused.padded_shape_[0] // 2) * (fused.padded_shape_[1] // 2)
+    assert fused._bytes_per_sample() == fused._bytes_per_sample(fused=True)
+    assert unfused._bytes_per_sample() == fused._bytes_per_sample(fused=False)
+    stage2 = fused._bytes_per_sample(fused=False) - fused._bytes_per_sample(fused=True)
+    assert stage2 == 16 * ((3 + 2 * K) * 12 * 12 - (3 * 12 + K) * 12) * maps
+    assert fused._resolve_batch_size(1000) > 4 * unfused._resolve_batch_size(1000)
+
+
 def test_angle_window_must_divide_L(rng):
     X = rng.standard_normal((2, 64))
     with pytest.raises(ValueError, match="angle_window=3 does not divide L=8"):
