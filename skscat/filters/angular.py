@@ -165,8 +165,19 @@ def angular_band_factors(P: np.ndarray, Q: np.ndarray) -> tuple:
         ``bands`` ``(K, 8)`` intp: per filter the column ranges of ``EP``
         (even group, odd group) then of ``EQ``, each empty where zero.
         ``mirror`` (bool): whether the outputs pair up under the reflection.
+        Read-only arrays, memoised on the values of ``P`` and ``Q``.
     """
     dtype = np.result_type(P.dtype, np.float32)
+    P = np.ascontiguousarray(P, dtype=dtype)
+    Q = np.ascontiguousarray(Q, dtype=dtype)
+    return _band_factors(P.shape, dtype.str, P.tobytes(), Q.tobytes())
+
+
+@memoize(32)
+def _band_factors(shape: tuple, dtype: str, P: bytes, Q: bytes) -> tuple:
+    dtype = np.dtype(dtype)
+    P = np.frombuffer(P, dtype=dtype).reshape(shape)
+    Q = np.frombuffer(Q, dtype=dtype).reshape(shape)
     L = P.shape[-1]
     DP, _, DQ, _ = angular_fourier_bases(L)
     K = P.shape[0]
@@ -195,12 +206,8 @@ def angular_band_factors(P: np.ndarray, Q: np.ndarray) -> tuple:
                 if cols.size:
                     bands[k, 4 * j + 2 * g : 4 * j + 2 * g + 2] = cols[0], cols[-1] + 1
         factors.append(np.ascontiguousarray(E, dtype=dtype))
-    return (
-        np.ascontiguousarray(DP, dtype=dtype),
-        np.ascontiguousarray(DQ, dtype=dtype),
-        factors[0],
-        factors[1],
-        groups,
-        bands,
-        mirror,
-    )
+    out = (np.ascontiguousarray(DP, dtype=dtype), np.ascontiguousarray(DQ, dtype=dtype))
+    out += (factors[0], factors[1], groups, bands)
+    for a in out:
+        a.flags.writeable = False
+    return out + (mirror,)
