@@ -653,7 +653,11 @@ class NumbaBackend(NumpyBackend):
         the mean over orientation windows run in one kernel
         (:mod:`skscat.backends._numba_roto`), without storing the ``K L``
         complex maps per relative angle; the batch is split over ``n_jobs``
-        threads.
+        threads. ``P`` and ``Q`` are applied through their factors
+        (:func:`~skscat.filters.angular.angular_band_factors`): for the
+        band-limited filters of :func:`~skscat.filters.angular.angular_mixing`
+        about a third of the products of ``P`` and ``Q`` themselves (any
+        ``P`` and ``Q`` give the same result, without the saving).
         """
         from ..filters.angular import angular_band_factors
         from ._numba_roto import angular_modulus_mean

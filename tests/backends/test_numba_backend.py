@@ -659,6 +659,20 @@ def test_angular_modulus_mean_matches_numpy(rng, dtype, L, window, n_jobs):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_angular_modulus_mean_any_matrices(rng, dtype):
+    """Matrices neither band-limited nor even (no saving, no pairing) give the reference too."""
+    from skscat.scattering.core_roto2d import relative_gather
+
+    L, window = 6, 3
+    P, Q = (rng.standard_normal((3, L, L)).astype(dtype) for _ in range(2))
+    index, sign = relative_gather(L)
+    W = _complex(rng, (2, L, L, 4, 3), dtype)
+    want = _angular_reference(W, index, sign, P, Q, window)
+    got = NumbaBackend(n_jobs=1).angular_modulus_mean(W, index, sign, P, Q, window)
+    assert relative_error(got, want) <= TOL[dtype]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("L, window", [(5, 5), (12, 4)])
 def test_angular_modulus_mean_same_bits_whatever_the_chunk(rng, dtype, L, window, monkeypatch):
     """Chunks of the (relative angle, pixel) axis, cut inside maps or not, change no bit."""
