@@ -19,11 +19,12 @@ import math
 import numpy as np
 from numba import njit
 
-# "contract" lets LLVM fuse a * b + c into one FMA: one rounding fewer, the same on every thread
+# "contract" lets LLVM fuse a * b + c into one FMA: one rounding fewer, the same on every thread.
+# The helpers are not inlined: inlining them was 5-10% faster but tripled the first compile.
 _JIT = dict(nogil=True, cache=True, fastmath={"contract"}, error_model="numpy")
 
 
-@njit(nogil=True, cache=True, fastmath={"contract"}, error_model="numpy", inline="always")
+@njit(nogil=True, cache=True, fastmath={"contract"}, error_model="numpy")
 def _combine(c, F, lo, hi, y, S):
     """``y[:S] = sum_{t = lo}^{hi - 1} c[t] F[t, :S]``, up to four rows of ``F`` a pass.
 
@@ -61,7 +62,7 @@ def _combine(c, F, lo, hi, y, S):
             y[p] = y[p] + c0 * f0[p] + c1 * f1[p] + c2 * f2[p] + c3 * f3[p]
 
 
-@njit(nogil=True, cache=True, fastmath={"contract"}, error_model="numpy", inline="always")
+@njit(nogil=True, cache=True, fastmath={"contract"}, error_model="numpy")
 def _fold(x, Te, To, S):
     """Inputs of a change of basis whose rows are even or odd under ``t -> L - t``.
 
@@ -84,7 +85,7 @@ def _fold(x, Te, To, S):
                 to[p] = a[p]
 
 
-@njit(nogil=True, cache=True, fastmath={"contract"}, error_model="numpy", inline="always")
+@njit(nogil=True, cache=True, fastmath={"contract"}, error_model="numpy")
 def _change_basis(D, groups, x, Te, To, c, F, S):
     """``F[r] = sum_t D[r, t] x[t]`` (first ``S`` values), through the folded inputs.
 
