@@ -1015,3 +1015,76 @@ def half_parts(filters: np.ndarray, seg: np.ndarray, ky: int):
             ptr[f, part, M] = len(runs)
     runs = np.asarray(runs, dtype=np.int64).reshape(-1, 3)
     return F2.reshape(K, 2, -1), runs, ptr
+
+
+@njit(**_JIT)
+def filter_fold_quad(U, half, M, N, F4, word, out):
+    """:func:`filter_fold` of dense filters periodised by 2 along both axes, by quadrants.
+
+    The same values as :func:`filter_fold` (the same expression, in the same
+    order, for every output), with the spectrum and the filters laid out as
+    their four quadrants ``(a, c)`` (rows ``a M / 2 + p``, columns
+    ``c N / 2 + q``), each contiguous: output ``(p, q)`` is then the sum of
+    the four planes' products at one flat index, so each product with a
+    filter is one loop over the whole output instead of one short loop per
+    output row (small grids, whose rows are a few vectors long).
+
+    Parameters
+    ----------
+    U, half, M, N, word, out : as in :func:`filter_fold` (``M``, ``N`` even).
+    F4 : float array (K, 4, (M // 2) * 2 * (N // 2))
+        Doubled real filters times ``1 / 4``, as quadrants ``2 a + c``
+        (:func:`quadrants`).
+    """
+    B = U.shape[0]
+    K = F4.shape[0]
+    Mk = M // 2
+    Nk = N // 2
+    rowk = 2 * Nk
+    n = np.uint64(Mk * rowk)
+    Nu = N // 2 + 1 if half else N
+    rowu = 2 * Nu
+    P = np.empty(4 * Mk * rowk, dtype=U.dtype)
+    row = np.empty(2 * N, dtype=U.dtype)
+    roww = row.view(word.dtype)
+    alt = np.ones(2 * N, dtype=U.dtype)
+    alt[1::2] = -1
+    for b in range(B):
+        Ub = U[b]
+        Uw = Ub.view(word.dtype)
+        for x in range(M):
+            a = x // Mk
+            p = x - a * Mk
+            if half:
+                _expand_row(Uw, Ub, x, M, N, row, roww, 0, alt)
+            else:
+                for i in range(2 * N):
+                    row[i] = Ub[x * rowu + i]
+            for c in range(2):
+                dst = P[((2 * a + c) * Mk + p) * rowk : ((2 * a + c) * Mk + p + 1) * rowk]
+                src = row[c * rowk : (c + 1) * rowk]
+                for i in range(rowk):
+                    dst[i] = src[i]
+        s00 = P[0:n]
+        s01 = P[n : 2 * n]
+        s10 = P[2 * n : 3 * n]
+        s11 = P[3 * n : 4 * n]
+        for f in range(K):
+            o = out[b, f]
+            w = F4[f]
+            w00 = w[0]
+            w01 = w[1]
+            w10 = w[2]
+            w11 = w[3]
+            for i in range(n):
+                o[i] = (s00[i] * w00[i] + s01[i] * w01[i]) + (s10[i] * w10[i] + s11[i] * w11[i])
+
+
+KERNELS += (filter_fold_quad,)
+
+
+def quadrants(F2: np.ndarray, M: int, N: int) -> np.ndarray:
+    """Doubled filters ``(K, M * 2 N)`` as the quadrants :func:`filter_fold_quad` takes."""
+    K = F2.shape[0]
+    Q = F2.reshape(K, 2, M // 2, 2, N // 2, 2).transpose(0, 1, 3, 2, 4, 5)
+    return np.ascontiguousarray(Q).reshape(K, 4, -1)

@@ -222,6 +222,23 @@ def _half_parts(filters, dtype, k, seg):
     return value if held is filters else build()
 
 
+# Keyed as ``_doubled_cache``: the doubled filters as quadrants (filter_fold_quad).
+_quad_cache = BuildOnceCache(256)
+
+
+def _quadrants(filters, doubled, dtype, M, N):
+    """:func:`~skscat.backends._numba_kernels.quadrants` of ``doubled``, cached."""
+
+    def build():
+        return _kernels().quadrants(doubled, M, N)
+
+    if not (isinstance(filters, np.ndarray) and not filters.flags.writeable):
+        return build()
+    key = (id(filters), filters.shape, np.dtype(dtype).str, M, N)
+    held, value = _quad_cache.get(key, lambda: (filters, build()))
+    return value if held is filters else build()
+
+
 def _word(rtype):
     """An empty array of the type one interleaved complex value fills (moved as one word)."""
     return np.empty(0, dtype=np.uint64 if rtype.itemsize == 4 else np.complex128)
@@ -503,6 +520,16 @@ class NumbaBackend(NumpyBackend):
             self._run(
                 _kernels().filter_fold_rows,
                 (_real_view(U), M, n_last, F2, k, _word(rtype), _real_view(out)),
+                (0, 6),
+                U.shape[0],
+                F2.size,
+            )
+        elif not sparse and ndim == 2 and kx == k == 2:
+            # one loop per product over the whole output (short rows: small grids)
+            F4 = _quadrants(filters, F2, rtype, M, n_last)
+            self._run(
+                _kernels().filter_fold_quad,
+                (_real_view(U), half, M, n_last, F4, _word(rtype), _real_view(out)),
                 (0, 6),
                 U.shape[0],
                 F2.size,

@@ -418,6 +418,25 @@ def test_skipped_filter_entries_below_the_stated_bound(rng, dtype):
     assert relative_error(got, fold(X[:, None] * F[None])) <= TOL[dtype]
 
 
+@pytest.mark.parametrize("half", [False, True])
+@pytest.mark.parametrize("M, N", [(4, 6), (8, 4), (6, 10)])
+def test_filter_fold_quad_equals_filter_fold(rng, half, M, N):
+    """Quadrant layout: the dense by-2 expression of filter_fold, the same bits."""
+    B, Kf = 3, 2
+    x = rng.standard_normal((B, M, N))
+    U = _iv(np.fft.rfftn(x, axes=(1, 2)) if half else np.fft.fftn(x, axes=(1, 2)))
+    F = rng.standard_normal((Kf, M, N))
+    seg = K.filter_segments(F, 1e-12)
+    F2 = K.double_filters(F / 4).reshape(Kf, -1)
+    want = np.empty((B, Kf, (M // 2) * (N // 2)), dtype=complex)
+    K.filter_fold(U, half, M, N, F2, seg, False, True, 2, 2, _W64, want.view(float))
+    F4 = K.quadrants(F2, M, N)
+    for kernel in (K.filter_fold_quad, K.filter_fold_quad.py_func):
+        got = np.full_like(want, np.nan)
+        kernel(U, half, M, N, F4, _W64, got.view(float))
+        np.testing.assert_array_equal(got, want)
+
+
 def test_filter_segments_cover_wrapped_support():
     F = np.zeros((1, 2, 10))
     F[0, 0, [0, 1, 9]] = 1.0  # around column 0, wrapping
