@@ -18,6 +18,14 @@ The fusions, and what they replace in :class:`~skscat.backends.numpy_backend.Num
   input, no full-size product in memory. On half spectra of real signals
   (``rfft`` output) the missing half is rebuilt once per input through
   Hermitian symmetry, in a scratch row set, and shared by the ``K`` filters.
+  Variants by filter shape and grid size, chosen by the backend (never by
+  the batch): :func:`filter_fold_half` (narrow filters on half spectra: the
+  missing half is never rebuilt, each filter is split into a stored and a
+  reflected part), :func:`filter_fold_lanes` (narrow filters on small
+  grids, inputs side by side), :func:`filter_fold_rows` (dense filters
+  larger than the caches, output row by output row) and
+  :func:`filter_fold_quad` (dense filters periodised by 2 on small grids,
+  laid out by quadrants).
 - :func:`lowpass_fold_hermitian` -- product with a real, symmetric low-pass
   and periodisation, half spectrum in, half spectrum out (for ``irfft``).
 - :func:`modulus` -- complex to real modulus.

@@ -95,7 +95,10 @@ _LANES = 32
 # Narrow 2-D filters on grids whose spectra, this many side by side, take at
 # most this many bytes go through ``filter_fold_lanes`` (measured: 2.5x faster
 # on a 48 x 48 grid; on 72 x 72 and up the laid-out block leaves the caches and
-# the plain segment loops are faster).
+# the plain segment loops are faster). Larger grids, on half spectra, take
+# ``filter_fold_half`` (measured against the segment loops: 1.5x faster on
+# 288 x 288 sub-sampled by 4, 2x by 8, 3x on 576 x 576 by 16: no per-input
+# rebuilding of the missing half).
 _FOLD_LANES = 16
 _FOLD_LANES_BYTES = 512 * 2**10
 
@@ -476,7 +479,8 @@ class NumbaBackend(NumpyBackend):
         seg = seg.reshape(F2.shape[0], M, 4)
         sparse = density < _SPARSE_BELOW
         # mirrored reads are scalar: expanding the spectrum once (M * N
-        # copies) is cheaper when the filters need many of them
+        # copies) is cheaper when the filters need many of them (1-D, or
+        # full spectra)
         expand = _MIRRORED_COST * mirrored > M * n_last
         Mk, Nk = M // kx, n_last // k
         out = np.empty((U.shape[0], F2.shape[0], Mk * Nk), dtype=ctype)
