@@ -18,6 +18,14 @@ The fusions, and what they replace in :class:`~skscat.backends.numpy_backend.Num
   input, no full-size product in memory. On half spectra of real signals
   (``rfft`` output) the missing half is rebuilt once per input through
   Hermitian symmetry, in a scratch row set, and shared by the ``K`` filters.
+  Variants by filter shape and grid size, chosen by the backend (never by
+  the batch): :func:`filter_fold_half` (narrow filters on half spectra: the
+  missing half is never rebuilt, each filter is split into a stored and a
+  reflected part), :func:`filter_fold_lanes` (narrow filters on small
+  grids, inputs side by side), :func:`filter_fold_rows` (dense filters
+  larger than the caches, output row by output row) and
+  :func:`filter_fold_quad` (dense filters periodised by 2 on small grids,
+  laid out by quadrants).
 - :func:`lowpass_fold_hermitian` -- product with a real, symmetric low-pass
   and periodisation, half spectrum in, half spectrum out (for ``irfft``).
 - :func:`modulus` -- complex to real modulus.
@@ -136,8 +144,34 @@ def _accumulate(Ub, half, M, N, w, x, lo, hi, ky, d, qmax):
             d[2 * q + 1] -= Ub[j + 1] * w[2 * y]
 
 
+@njit(fastmath=False, cache=True, error_model="numpy", inline="always")
+def _expand_row(Uw, Ub, x, M, N, dst, dw, r0, alt):
+    """Row ``x`` of the full spectrum whose half ``Ub`` is given, into ``dst[r0:]``.
+
+    ``Uw``, ``dw`` are ``Ub`` and ``dst`` viewed as one word per complex
+    value (:func:`filter_fold`'s ``word``); ``r0`` is even and ``alt`` is
+    ``(1, -1)`` repeated. The columns above ``N // 2``, ``conj(X[-x, N - y])``,
+    are a reversed copy of words (one vector shuffle) then a product with
+    ``alt`` (exact), instead of a scalar loop.
+    """
+    Nh = N // 2 + 1
+    rowh = np.uint64(2 * Nh)
+    base = np.uint64(x) * rowh
+    d0 = np.uint64(r0)
+    for i in range(rowh):
+        dst[d0 + i] = Ub[base + i]
+    # X[x, y] = conj(X[-x, N - y]) for y > N // 2
+    wr = np.uint64(((M - x) % M) * Nh + N)  # word of column N - y is wr - y
+    w0 = np.uint64(r0 // 2)
+    for y in range(np.uint64(Nh), np.uint64(N)):
+        dw[w0 + y] = Uw[wr - y]
+    n2 = np.uint64(2 * (N - Nh))
+    for i in range(n2):
+        dst[d0 + rowh + i] *= alt[i]
+
+
 @njit(**_JIT)
-def filter_fold(U, half, M, N, F2, seg, sparse, expand, kx, ky, out):
+def filter_fold(U, half, M, N, F2, seg, sparse, expand, kx, ky, word, out):
     """Fourier products with real filters, each periodised by ``(kx, ky)``.
 
     Parameters
@@ -165,6 +199,10 @@ def filter_fold(U, half, M, N, F2, seg, sparse, expand, kx, ky, out):
         read the half spectra in place, mirrored columns one by one.
     kx, ky : int
         Sub-sampling factors in space (dividing ``M`` and ``N``).
+    word : array (0,)
+        Empty, of the type one interleaved complex value fills (``uint64``
+        for float32, ``complex128`` for float64): the missing half is copied
+        reversed one value at a time (see :func:`_expand_row`).
     out : float array (B, K, (M // kx) * 2 * (N // ky))
         Interleaved products, periodised.
 
@@ -177,30 +215,24 @@ def filter_fold(U, half, M, N, F2, seg, sparse, expand, kx, ky, out):
     """
     B = U.shape[0]
     K = F2.shape[0]
-    Nh = N // 2 + 1
     Mk = M // kx
     Nk = N // ky
     row = 2 * N
-    rowh = 2 * Nh
     rowk = 2 * Nk
     size = M * row
     expand = half and (expand or not sparse)
+    alt = np.ones(row, dtype=U.dtype)
+    alt[1::2] = -1
     n_chunks = (B + _CHUNK - 1) // _CHUNK
     for chunk in prange(n_chunks):
         full = np.empty(size if expand else 0, dtype=U.dtype)
+        fullw = full.view(word.dtype)
         for b in range(chunk * _CHUNK, min(B, (chunk + 1) * _CHUNK)):
             if expand:
                 Ub = U[b]
+                Uw = Ub.view(word.dtype)
                 for x in range(M):
-                    dst = full[x * row : x * row + rowh]
-                    s = Ub[x * rowh : x * rowh + rowh]
-                    for i in range(rowh):
-                        dst[i] = s[i]
-                    # X[x, y] = conj(X[-x, -y]) for y > N // 2
-                    xr = (M - x) % M
-                    for y in range(Nh, N):
-                        full[x * row + 2 * y] = Ub[xr * rowh + 2 * (N - y)]
-                        full[x * row + 2 * y + 1] = -Ub[xr * rowh + 2 * (N - y) + 1]
+                    _expand_row(Uw, Ub, x, M, N, full, fullw, x * row, alt)
                 src = full
             else:
                 src = U[b]
@@ -570,7 +602,7 @@ KERNELS = (
 
 
 @njit(**_JIT)
-def filter_fold_lanes(U, half, M, N, F, seg, kx, ky, lanes, out):
+def filter_fold_lanes(U, half, M, N, F, seg, kx, ky, lanes, word, out):
     """:func:`filter_fold` of narrow filters, ``lanes`` inputs side by side.
 
     Same products and periodisation as :func:`filter_fold`'s segment path,
@@ -590,6 +622,9 @@ def filter_fold_lanes(U, half, M, N, F, seg, kx, ky, lanes, out):
         Column ranges of each filter row (:func:`filter_segments`).
     lanes : int
         Inputs processed side by side.
+    word : array (0,)
+        As in :func:`filter_fold`: the results are moved out one complex word
+        at a time.
 
     Notes
     -----
@@ -606,53 +641,65 @@ def filter_fold_lanes(U, half, M, N, F, seg, kx, ky, lanes, out):
     Nk = N // ky
     L2 = 2 * lanes
     n_blocks = (B + lanes - 1) // lanes
-    for blk in prange(n_blocks):
-        b0 = blk * lanes
-        nl = min(lanes, B - b0)
-        T = np.zeros(M * N * L2, dtype=U.dtype)
-        for lane in range(nl):
-            u = U[b0 + lane]
-            for x in range(M):
-                for y in range(Nu):
-                    t = (x * N + y) * L2 + 2 * lane
-                    T[t] = u[x * rowu + 2 * y]
-                    T[t + 1] = u[x * rowu + 2 * y + 1]
-                if half:
-                    # X[x, y] = conj(X[-x, -y]) for y > N // 2
-                    xr = (M - x) % M
-                    for y in range(Nh, N):
-                        t = (x * N + y) * L2 + 2 * lane
-                        T[t] = u[xr * rowu + 2 * (N - y)]
-                        T[t + 1] = -u[xr * rowu + 2 * (N - y) + 1]
-        A = np.zeros(K * Mk * Nk * L2, dtype=U.dtype)
-        step = np.uint64(L2)
+    T = np.empty(M * N * L2, dtype=U.dtype)
+    A = np.empty(K * Mk * Nk * L2, dtype=U.dtype)
+    Aw = A.view(word.dtype)
+    Ow = out.view(word.dtype)
+    step = np.uint64(L2)
+    one = np.uint64(1)
+    two = np.uint64(2)
+    for blk in range(n_blocks):
+        b0 = np.uint64(blk * lanes)
+        nl = np.uint64(min(lanes, B - blk * lanes))
+        if nl < lanes:
+            T[:] = 0
+        # lanes innermost: contiguous writes (measured faster than moving
+        # whole complex words here)
+        for x in range(M):
+            for y in range(Nu):
+                t = np.uint64((x * N + y) * L2)
+                s0 = np.uint64(x * rowu + 2 * y)
+                for lane in range(nl):
+                    T[t + two * lane] = U[b0 + lane, s0]
+                    T[t + two * lane + one] = U[b0 + lane, s0 + one]
+            if half:
+                # X[x, y] = conj(X[-x, -y]) for y > N // 2
+                xr = (M - x) % M
+                for y in range(Nh, N):
+                    t = np.uint64((x * N + y) * L2)
+                    s0 = np.uint64(xr * rowu + 2 * (N - y))
+                    for lane in range(nl):
+                        T[t + two * lane] = U[b0 + lane, s0]
+                        T[t + two * lane + one] = -U[b0 + lane, s0 + one]
+        A[:] = 0
         for f in range(K):
             for x in range(M):
                 p = x % Mk
                 for g in range(2):
                     lo = seg[f, x, 2 * g]
                     hi = seg[f, x, 2 * g + 1]
+                    q = lo % Nk  # the output column, y mod Nk, counted (no division per value)
                     for y in range(lo, hi):
                         w = F[f, x * N + y]
                         s0 = np.uint64((x * N + y) * L2)
-                        d0 = np.uint64(((f * Mk + p) * Nk + y % Nk) * L2)
+                        d0 = np.uint64(((f * Mk + p) * Nk + q) * L2)
                         for i in range(step):
                             A[d0 + i] += T[s0 + i] * w
-        for lane in range(nl):
-            o = out[b0 + lane]
-            for f in range(K):
-                of = o[f]
-                for j in range(Mk * Nk):
-                    a = (f * Mk * Nk + j) * L2 + 2 * lane
-                    of[2 * j] = A[a]
-                    of[2 * j + 1] = A[a + 1]
+                        q += 1
+                        if q == Nk:
+                            q = 0
+        for f in range(K):
+            for j in range(Mk * Nk):
+                a = np.uint64((f * Mk * Nk + j) * lanes)
+                for lane in range(nl):
+                    Ow[b0 + lane, f, j] = Aw[a + lane]
 
 
 KERNELS += (filter_fold_lanes,)
 
 
 @njit(**_JIT)
-def filter_fold_rows(U, M, N, F2, k, out):
+def filter_fold_rows(U, M, N, F2, k, word, out):
     """:func:`filter_fold` of dense filters on half spectra with ``kx = ky = k``, by rows.
 
     The same values as :func:`filter_fold` (the same expression, in the same
@@ -673,35 +720,30 @@ def filter_fold_rows(U, M, N, F2, k, out):
         Doubled real filters, already multiplied by ``1 / k**2``.
     k : {1, 2}
         Sub-sampling factor along both axes.
+    word : array (0,)
+        As in :func:`filter_fold`.
     out : float array (B, K, (M // k) * 2 * (N // k))
         Interleaved products, periodised.
     """
     B = U.shape[0]
     K = F2.shape[0]
-    Nh = N // 2 + 1
     Mk = M // k
     row = 2 * N
-    rowh = 2 * Nh
     rk = np.uint64(row // k)  # one output row, interleaved
     r1 = np.uint64(row)
     full = np.empty(k * row, dtype=U.dtype)
+    fullw = full.view(word.dtype)
+    alt = np.ones(row, dtype=U.dtype)
+    alt[1::2] = -1
     for p in range(Mk):
         x0 = np.uint64(p * row)
         x1 = np.uint64((Mk + p) * row)
         d0 = np.uint64(p) * rk
         for b in range(B):
             Ub = U[b]
+            Uw = Ub.view(word.dtype)
             for r in range(k):
-                x = p + r * Mk
-                dst = full[r * row : r * row + rowh]
-                s = Ub[x * rowh : x * rowh + rowh]
-                for i in range(rowh):
-                    dst[i] = s[i]
-                # X[x, y] = conj(X[-x, -y]) for y > N // 2
-                xr = (M - x) % M
-                for y in range(Nh, N):
-                    full[r * row + 2 * y] = Ub[xr * rowh + 2 * (N - y)]
-                    full[r * row + 2 * y + 1] = -Ub[xr * rowh + 2 * (N - y) + 1]
+                _expand_row(Uw, Ub, p + r * Mk, M, N, full, fullw, r * row, alt)
             for f in range(K):
                 w = F2[f]
                 o = out[b, f]
@@ -818,3 +860,239 @@ def fold_hermitian_1d(Uc, N, F2, F2c, seg, k, out):
 
 
 KERNELS += (fold_hermitian_1d,)
+
+
+@njit(**_JIT)
+def filter_fold_half(U, M, N, F2, runs, ptr, kx, ky, word, out):
+    """:func:`filter_fold` of half spectra, without rebuilding the missing half.
+
+    A real filter times the full spectrum of a real signal is, on the
+    columns ``y > N // 2``, ``F[x, y] conj(X[-x, -y])``: the stored value
+    ``X[x', y']`` (``x' = -x``, ``y' = N - y``) times the reflected filter
+    ``F[-x', -y']``, conjugated. So each filter is given as two parts on the
+    stored half grid: its columns ``<= N // 2`` (part 0) and its other
+    columns reflected, with the imaginary slots negated (part 1). Both parts
+    are plain contiguous products of stored values, accumulated along each
+    row's ranges; part 0 lands on output ``(x mod Mk, y mod Nk)``, part 1 on
+    ``(-x' mod Mk, -y' mod Nk)``: it is accumulated at ``(x' mod Mk,
+    y' mod Nk)`` in a scratch map that is added, reflected, at the end. No
+    per-input expansion of the spectrum (a full pass that narrow filters
+    would not repay) and no column-by-column mirrored reads.
+
+    Parameters
+    ----------
+    U : float array (B, M * 2 * (N // 2 + 1))
+        Interleaved half spectra of real signals.
+    M, N : int
+        Size of the full spectra.
+    F2 : float array (K, 2, M * 2 * (N // 2 + 1))
+        The two parts of each doubled filter, scaled by ``1 / (kx * ky)``
+        (see :func:`half_parts`).
+    runs : int array (n_runs, 3)
+        The columns where each part is not negligible, as runs that do not
+        cross a multiple of ``N // ky`` (one contiguous output range each):
+        first column, first output column, length.
+    ptr : int array (K, 2, M + 1)
+        Runs ``ptr[f, part, x] .. ptr[f, part, x + 1] - 1`` are those of
+        row ``x`` of part ``part`` of filter ``f`` (see :func:`half_parts`).
+    kx, ky : int
+        Sub-sampling factors in space (dividing ``M`` and ``N``).
+    out : float array (B, K, (M // kx) * 2 * (N // ky))
+        Interleaved products, periodised.
+
+    Notes
+    -----
+    Every output value is the sum of its part-0 terms (in the order of rows,
+    ranges, columns) plus the sum of its part-1 terms (same order), whatever
+    the batch split.
+    """
+    B = U.shape[0]
+    K = F2.shape[0]
+    Nh = N // 2 + 1
+    Mk = M // kx
+    Nk = N // ky
+    rowh = 2 * Nh
+    rowk = 2 * Nk
+    one = np.uint64(1)
+    R = np.empty(2 * rowk, dtype=U.dtype)
+    T = np.empty(rowk, dtype=U.dtype)
+    R64 = R.view(word.dtype)
+    T64 = T.view(word.dtype)
+    nk = np.uint64(Nk)
+    urowk = np.uint64(rowk)
+    # output rows p and -p (mod Mk) together: the reflected part of each is
+    # accumulated from the other's input rows, so both are complete here,
+    # and the rows of the K filters stay in cache for the whole batch
+    for p in range(Mk // 2 + 1):
+        pair = (p, (Mk - p) % Mk)
+        n_rows = 1 if pair[1] == p else 2
+        for b in range(B):
+            Ub = U[b]
+            for f in range(K):
+                o = out[b, f]
+                for t in range(n_rows):
+                    pt = pair[t]
+                    o[pt * rowk : (pt + 1) * rowk] = 0
+                    R[t * rowk : (t + 1) * rowk] = 0
+                    for a in range(kx):
+                        x = pt + a * Mk
+                        base = np.uint64(x * rowh)
+                        for part in range(2):
+                            d = o if part == 0 else R
+                            drow = np.uint64(pt * rowk if part == 0 else t * rowk)
+                            w = F2[f, part]
+                            # runs: (first column, first output column, length)
+                            for r in range(ptr[f, part, x], ptr[f, part, x + 1]):
+                                n2 = np.uint64(2 * runs[r, 2])
+                                s0 = base + np.uint64(2 * runs[r, 0])
+                                d0 = drow + np.uint64(2 * runs[r, 1])
+                                for i in range(n2):
+                                    d[d0 + i] += Ub[s0 + i] * w[s0 + i]
+                # the reflected parts: output (p, q) takes R[-p, -q]; the
+                # complex values reversed as 64-bit words (one vector shuffle)
+                for t in range(n_rows):
+                    pt = pair[1 - t] if n_rows == 2 else p
+                    od = o[pt * rowk : (pt + 1) * rowk]
+                    r64 = R64[t * Nk : (t + 1) * Nk]
+                    T64[0] = r64[0]
+                    for q in range(one, nk):
+                        T64[q] = r64[nk - q]
+                    for i in range(urowk):
+                        od[i] += T[i]
+
+
+KERNELS += (filter_fold_half,)
+
+
+def half_parts(filters: np.ndarray, seg: np.ndarray, ky: int):
+    """The two parts of real filters that :func:`filter_fold_half` takes.
+
+    Parameters
+    ----------
+    filters : array (K, M, N)
+        Real Fourier filters on the full grid.
+    seg : int array (K, M, 4)
+        Their column ranges (:func:`filter_segments`).
+    ky : int
+        Sub-sampling factor along the columns.
+
+    Returns
+    -------
+    F2 : array (K, 2, M * 2 * (N // 2 + 1))
+        Part 0: the doubled filter on the columns ``<= N // 2``. Part 1: at
+        ``(x', y')``, ``F[-x', N - y']`` for ``1 <= y' < N - N // 2``
+        (the columns above ``N // 2``, reflected), doubled with the
+        imaginary slots negated; zero elsewhere.
+    runs, ptr : int arrays (n_runs, 3), (K, 2, M + 1)
+        The ranges of ``seg`` restricted to each part, in its columns, cut
+        into runs that each land on one contiguous output range (see
+        :func:`filter_fold_half`).
+    """
+    K, M, N = filters.shape
+    Nh = N // 2 + 1
+    F2 = np.zeros((K, 2, M, Nh, 2), dtype=filters.dtype)
+    F2[:, 0, :, :, 0] = filters[:, :, :Nh]
+    F2[:, 0, :, :, 1] = filters[:, :, :Nh]
+    rows = (M - np.arange(M)) % M
+    refl = filters[:, rows][:, :, N - np.arange(1, N - Nh + 1)]  # (K, M, N - Nh)
+    F2[:, 1, :, 1 : N - Nh + 1, 0] = refl
+    F2[:, 1, :, 1 : N - Nh + 1, 1] = -refl
+    seg2 = np.zeros((K, 2, M, 4), dtype=np.int64)
+    for g in range(2):
+        lo, hi = seg[..., 2 * g], seg[..., 2 * g + 1]
+        # part 0: [lo, hi) within [0, Nh)
+        seg2[:, 0, :, 2 * g] = np.minimum(lo, Nh)
+        seg2[:, 0, :, 2 * g + 1] = np.minimum(hi, Nh)
+        # part 1: [lo, hi) within [Nh, N), reflected (y' = N - y) onto row -x
+        a, b = np.maximum(lo, Nh), np.maximum(hi, Nh)
+        seg2[:, 1, :, 2 * g] = np.where(b > a, N - b + 1, 0)[:, rows]
+        seg2[:, 1, :, 2 * g + 1] = np.where(b > a, N - a + 1, 0)[:, rows]
+    # runs split where the output column wraps (multiples of N // ky): the
+    # kernel then has no division in its loops
+    Nk = N // ky
+    runs, ptr = [], np.zeros((K, 2, M + 1), dtype=np.int64)
+    for f in range(K):
+        for part in range(2):
+            for x in range(M):
+                ptr[f, part, x] = len(runs)
+                for g in range(2):
+                    lo, hi = int(seg2[f, part, x, 2 * g]), int(seg2[f, part, x, 2 * g + 1])
+                    for c in range(lo // Nk, (hi - 1) // Nk + 1) if lo < hi else ():
+                        y0, y1 = max(lo, c * Nk), min(hi, c * Nk + Nk)
+                        runs.append((y0, y0 - c * Nk, y1 - y0))
+            ptr[f, part, M] = len(runs)
+    runs = np.asarray(runs, dtype=np.int64).reshape(-1, 3)
+    return F2.reshape(K, 2, -1), runs, ptr
+
+
+@njit(**_JIT)
+def filter_fold_quad(U, half, M, N, F4, word, out):
+    """:func:`filter_fold` of dense filters periodised by 2 along both axes, by quadrants.
+
+    The same values as :func:`filter_fold` (the same expression, in the same
+    order, for every output), with the spectrum and the filters laid out as
+    their four quadrants ``(a, c)`` (rows ``a M / 2 + p``, columns
+    ``c N / 2 + q``), each contiguous: output ``(p, q)`` is then the sum of
+    the four planes' products at one flat index, so each product with a
+    filter is one loop over the whole output instead of one short loop per
+    output row (small grids, whose rows are a few vectors long).
+
+    Parameters
+    ----------
+    U, half, M, N, word, out : as in :func:`filter_fold` (``M``, ``N`` even).
+    F4 : float array (K, 4, (M // 2) * 2 * (N // 2))
+        Doubled real filters times ``1 / 4``, as quadrants ``2 a + c``
+        (:func:`quadrants`).
+    """
+    B = U.shape[0]
+    K = F4.shape[0]
+    Mk = M // 2
+    Nk = N // 2
+    rowk = 2 * Nk
+    n = np.uint64(Mk * rowk)
+    Nu = N // 2 + 1 if half else N
+    rowu = 2 * Nu
+    P = np.empty(4 * Mk * rowk, dtype=U.dtype)
+    row = np.empty(2 * N, dtype=U.dtype)
+    roww = row.view(word.dtype)
+    alt = np.ones(2 * N, dtype=U.dtype)
+    alt[1::2] = -1
+    for b in range(B):
+        Ub = U[b]
+        Uw = Ub.view(word.dtype)
+        for x in range(M):
+            a = x // Mk
+            p = x - a * Mk
+            if half:
+                _expand_row(Uw, Ub, x, M, N, row, roww, 0, alt)
+            else:
+                for i in range(2 * N):
+                    row[i] = Ub[x * rowu + i]
+            for c in range(2):
+                dst = P[((2 * a + c) * Mk + p) * rowk : ((2 * a + c) * Mk + p + 1) * rowk]
+                src = row[c * rowk : (c + 1) * rowk]
+                for i in range(rowk):
+                    dst[i] = src[i]
+        s00 = P[0:n]
+        s01 = P[n : 2 * n]
+        s10 = P[2 * n : 3 * n]
+        s11 = P[3 * n : 4 * n]
+        for f in range(K):
+            o = out[b, f]
+            w = F4[f]
+            w00 = w[0]
+            w01 = w[1]
+            w10 = w[2]
+            w11 = w[3]
+            for i in range(n):
+                o[i] = (s00[i] * w00[i] + s01[i] * w01[i]) + (s10[i] * w10[i] + s11[i] * w11[i])
+
+
+KERNELS += (filter_fold_quad,)
+
+
+def quadrants(F2: np.ndarray, M: int, N: int) -> np.ndarray:
+    """Doubled filters ``(K, M * 2 N)`` as the quadrants :func:`filter_fold_quad` takes."""
+    K = F2.shape[0]
+    Q = F2.reshape(K, 2, M // 2, 2, N // 2, 2).transpose(0, 1, 3, 2, 4, 5)
+    return np.ascontiguousarray(Q).reshape(K, 4, -1)

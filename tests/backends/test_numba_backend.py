@@ -33,6 +33,9 @@ from tests.conftest import relative_error as _real_relative_error  # noqa: E402
 # couple of units in the last place; a float32 slip in a float64 path fails.
 TOL = {np.float32: 2e-6, np.float64: 1e-14}
 DTYPES = (np.float32, np.float64)
+# the kernels' ``word`` arguments (one interleaved complex value)
+_W32 = nbm._word(np.dtype(np.float32))
+_W64 = nbm._word(np.dtype(np.float64))
 
 
 def relative_error(a, b):
@@ -284,7 +287,9 @@ def test_filter_fold_py_func(rng, half, M, N, kx, ky):
     want = prod.reshape(B, Kf, kx, M // kx, ky, N // ky).mean(axis=(2, 4))
     for sparse, expand in [(False, False), (True, False), (True, True)]:
         out = np.empty((B, Kf, (M // kx) * (N // ky)), dtype=complex)
-        K.filter_fold.py_func(_iv(U), half, M, N, F2, seg, sparse, expand, kx, ky, out.view(float))
+        K.filter_fold.py_func(
+            _iv(U), half, M, N, F2, seg, sparse, expand, kx, ky, _W64, out.view(float)
+        )
         np.testing.assert_allclose(out.reshape(want.shape), want, rtol=1e-12, atol=1e-12)
 
 
@@ -301,7 +306,7 @@ def test_filter_fold_lanes_py_func(rng, half, M, N, kx, ky):
     Fs = (F / (kx * ky)).reshape(Kf, -1)
     want = (full[:, None] * F[None]).reshape(B, Kf, kx, M // kx, ky, N // ky).mean(axis=(2, 4))
     out = np.empty((B, Kf, (M // kx) * (N // ky)), dtype=complex)
-    K.filter_fold_lanes.py_func(_iv(U), half, M, N, Fs, seg, kx, ky, lanes, out.view(float))
+    K.filter_fold_lanes.py_func(_iv(U), half, M, N, Fs, seg, kx, ky, lanes, _W64, out.view(float))
     np.testing.assert_allclose(out.reshape(want.shape), want, rtol=1e-12, atol=1e-12)
 
 
@@ -317,9 +322,9 @@ def test_filter_fold_lanes_equals_segment_loops(rng, lanes):
     F2 = K.double_filters(F / np.float32(k * k)).reshape(Kf, -1)
     want = np.empty((B, Kf, (M // k) * (N // k)), dtype=np.complex64)
     got = np.empty_like(want)
-    K.filter_fold(_iv(U), True, M, N, F2, seg, True, True, k, k, want.view(np.float32))
+    K.filter_fold(_iv(U), True, M, N, F2, seg, True, True, k, k, _W32, want.view(np.float32))
     Fs = np.ascontiguousarray(F2[:, ::2])
-    K.filter_fold_lanes(_iv(U), True, M, N, Fs, seg, k, k, lanes, got.view(np.float32))
+    K.filter_fold_lanes(_iv(U), True, M, N, Fs, seg, k, k, lanes, _W32, got.view(np.float32))
     np.testing.assert_array_equal(got, want)
 
 
@@ -334,10 +339,101 @@ def test_filter_fold_rows_equals_filter_fold(rng, M, N, k):
     seg = K.filter_segments(F, 1e-12)
     F2 = K.double_filters(F / (k * k)).reshape(Kf, -1)
     want = np.empty((B, Kf, (M // k) * (N // k)), dtype=complex)
-    K.filter_fold(U, True, M, N, F2, seg, False, True, k, k, want.view(float))
+    K.filter_fold(U, True, M, N, F2, seg, False, True, k, k, _W64, want.view(float))
     for kernel in (K.filter_fold_rows, K.filter_fold_rows.py_func):
         got = np.empty_like(want)
-        kernel(U, M, N, F2, k, got.view(float))
+        kernel(U, M, N, F2, k, _W64, got.view(float))
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize(
+    "M, N, k", [(8, 8, 2), (8, 8, 4), (6, 10, 2), (5, 7, 1), (12, 12, 3), (16, 16, 8)]
+)
+def test_filter_fold_half_matches_full_product(rng, M, N, k):
+    """Stored half plus reflected half: the periodised product with the full spectrum."""
+    B, Kf = 3, 3
+    x = rng.standard_normal((B, M, N))
+    U = _iv(np.fft.rfft2(x))
+    F = rng.standard_normal((Kf, M, N))
+    F[0, :, : N // 2] = 0.0  # only columns above N // 2: reflected part only
+    F[1, :, 2:-1] = 0.0  # a range wrapping past column 0
+    F[2, 1] = 0.0  # an empty row
+    seg = K.filter_segments(F, 0.0)
+    F2, runs, ptr = K.half_parts(F / (k * k), seg, k)
+    prod = np.fft.fft2(x)[:, None] * F[None]
+    want = prod.reshape(B, Kf, k, M // k, k, N // k).mean(axis=(2, 4))
+    for kernel in (K.filter_fold_half, K.filter_fold_half.py_func):
+        out = np.full((B, Kf, (M // k) * (N // k)), np.nan, dtype=complex)
+        kernel(U, M, N, F2, runs, ptr, k, k, _W64, out.view(float))
+        np.testing.assert_allclose(out.reshape(want.shape), want, rtol=1e-13, atol=1e-13)
+    # runs never cross a multiple of N // k (one contiguous output range each)
+    assert np.all(runs[:, 1] + runs[:, 2] <= N // k) and np.all(runs[:, 2] > 0)
+
+
+def test_filter_fold_half_independent_of_the_batch_split(rng):
+    M = N = 16
+    B, k = 6, 4
+    U = _iv(np.fft.rfft2(rng.standard_normal((B, M, N))).astype(np.complex64))
+    F = rng.standard_normal((2, M, N)).astype(np.float32)
+    F2, runs, ptr = K.half_parts(F / np.float32(k * k), K.filter_segments(F, 0.0), k)
+    out = np.empty((B, 2, 2 * (M // k) * (N // k)), dtype=np.float32)
+    K.filter_fold_half(U, M, N, F2, runs, ptr, k, k, _W32, out)
+    for lo, hi in [(0, 1), (1, 4), (4, 6)]:
+        part = np.empty_like(out[lo:hi])
+        K.filter_fold_half(U[lo:hi], M, N, F2, runs, ptr, k, k, _W32, part)
+        np.testing.assert_array_equal(part, out[lo:hi])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_skipped_filter_entries_below_the_stated_bound(rng, dtype):
+    """Entries under ``2**-10 eps`` of a filter's maximum are skipped; what they would add
+    is at most ``2**-10 eps max|F| ||X||_2`` (L2 norm), and the op computes the rest."""
+    from skscat.filters.morlet2d import morlet_filter_bank_2d
+
+    M = N = 48
+    filters = morlet_filter_bank_2d(M, N, 3, 8, np.dtype(dtype).name).psi[2][0]  # narrow
+    k = 4
+    x = rng.standard_normal((3, M, N))
+    X = np.fft.fft2(x)
+    _, seg, _, _ = nbm._doubled(filters, np.dtype(dtype), 2, 1.0 / k**2)
+    kept = np.zeros(filters.shape, dtype=bool)
+    for f, row, g in np.ndindex(kept.shape[0], M, 2):
+        lo, hi = seg[f, row, 2 * g], seg[f, row, 2 * g + 1]
+        kept[f, row, lo:hi] = True
+    F = filters.astype(np.float64)
+
+    def fold(v):
+        return v.reshape(v.shape[:2] + (k, M // k, k, N // k)).mean(axis=(2, 4))
+
+    skipped = fold(X[:, None] * np.where(kept, 0.0, F)[None])
+    bound = nbm._negligible(dtype) * np.abs(F).max(axis=(1, 2)) * np.linalg.norm(X[0])
+    assert 0 < np.abs(skipped).max()  # something is skipped
+    for f in range(F.shape[0]):
+        assert np.linalg.norm(skipped[0, f]) <= bound[f]
+    got = NumbaBackend(1).filter_subsample_hermitian(
+        np.fft.rfft2(x).astype(np.result_type(dtype, np.complex64)), filters, k, 2, N
+    )
+    assert relative_error(got, fold(X[:, None] * np.where(kept, F, 0.0)[None])) <= TOL[dtype]
+    # the pruned op against the unpruned product: rounding, plus at most the bound
+    assert relative_error(got, fold(X[:, None] * F[None])) <= TOL[dtype]
+
+
+@pytest.mark.parametrize("half", [False, True])
+@pytest.mark.parametrize("M, N", [(4, 6), (8, 4), (6, 10)])
+def test_filter_fold_quad_equals_filter_fold(rng, half, M, N):
+    """Quadrant layout: the dense by-2 expression of filter_fold, the same bits."""
+    B, Kf = 3, 2
+    x = rng.standard_normal((B, M, N))
+    U = _iv(np.fft.rfftn(x, axes=(1, 2)) if half else np.fft.fftn(x, axes=(1, 2)))
+    F = rng.standard_normal((Kf, M, N))
+    seg = K.filter_segments(F, 1e-12)
+    F2 = K.double_filters(F / 4).reshape(Kf, -1)
+    want = np.empty((B, Kf, (M // 2) * (N // 2)), dtype=complex)
+    K.filter_fold(U, half, M, N, F2, seg, False, True, 2, 2, _W64, want.view(float))
+    F4 = K.quadrants(F2, M, N)
+    for kernel in (K.filter_fold_quad, K.filter_fold_quad.py_func):
+        got = np.full_like(want, np.nan)
+        kernel(U, half, M, N, F4, _W64, got.view(float))
         np.testing.assert_array_equal(got, want)
 
 
@@ -694,16 +790,21 @@ def test_angular_modulus_mean_same_bits_whatever_the_chunk(rng, dtype, L, window
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_scattering2d_same_bits_whichever_fold_kernel(rng, dtype, monkeypatch):
-    """The lane and row kernels replace the segment and per-input loops by size only."""
+    """The row kernel replaces the per-input loops by size only: the same bits.
+
+    Narrow filters on half spectra take the lane kernel (small grids) or
+    :func:`filter_fold_half` (which sums the reflected half separately: the
+    same values to rounding), by grid size only, so whatever the batch.
+    """
     nb = nbm
     X = rng.standard_normal((5, 32 * 32)).astype(dtype)
     est = Scattering2D(J=3, L=4, shape=(32, 32), n_jobs=1).fit(X)
-    monkeypatch.setattr(nb, "_FOLD_LANES_BYTES", 0)  # segment loops
     monkeypatch.setattr(nb, "_FOLD_ROWS_BYTES", 2**62)  # per-input loops
     want = est.transform(X)
-    monkeypatch.setattr(nb, "_FOLD_LANES_BYTES", 2**62)
     monkeypatch.setattr(nb, "_FOLD_ROWS_BYTES", 0)
     np.testing.assert_array_equal(est.transform(X), want)
+    monkeypatch.setattr(nb, "_FOLD_LANES_BYTES", 0)  # filter_fold_half
+    assert relative_error(est.transform(X), want) <= TOL[dtype]
 
 
 def _narrow_filters(rng, N, K):
@@ -728,7 +829,7 @@ def test_fold_hermitian_1d_is_filter_fold(rng, N, k):
     F2c = F2.copy()
     F2c[:, 1::2] *= -1
     want = np.empty((B, Kf, N // k), dtype=complex)
-    K.filter_fold(_iv(U), True, 1, N, F2, seg, True, False, 1, k, want.view(float))
+    K.filter_fold(_iv(U), True, 1, N, F2, seg, True, False, 1, k, _W64, want.view(float))
     for kernel in (K.fold_hermitian_1d, K.fold_hermitian_1d.py_func):
         out = np.full((B, Kf, N // k), np.nan, dtype=complex)
         kernel(U, N, F2, F2c, seg.reshape(Kf, 4), k, out.view(float))
