@@ -12,7 +12,9 @@ BATCHED_PARAMETERS = """\
         the same numbers to floating-point tolerance.
     batch_size : int or "auto", default="auto"
         Rows transformed at a time; ``"auto"`` keeps a batch's working memory
-        near 256 MiB. Memory is bounded by it whatever ``n_samples`` is.
+        at most 256 MiB, and on the CPU about 64 MiB per thread (intermediates
+        that stay in the caches). Memory is bounded by it whatever
+        ``n_samples`` is.
     n_jobs : int or None, default=None
         Threads for FFTs and kernels. ``None``: the physical cores this
         process may use, fewer under ``threadpoolctl`` limits or

@@ -218,3 +218,27 @@ def test_split_rows_false_keeps_whole_batches():
     assert [c[0] for c in calls] == [slice(0, 4), slice(4, 8), slice(8, 9)]
     assert all(c[1] for c in calls)
     np.testing.assert_array_equal(out, est.transform(X))
+
+
+def test_auto_batches_hold_a_cache_sized_chunk_per_thread(monkeypatch):
+    import skscat._base as base
+    from skscat import Scattering1D
+
+    X = np.random.default_rng(0).standard_normal((23, 64))
+    seen = []
+    original = Scattering1D._transform_batch
+
+    def recording(self, Xb, backend):
+        seen.append(Xb.shape[0])
+        return original(self, Xb, backend)
+
+    expected = Scattering1D(J=2, Q=1, n_jobs=1, batch_size=23).fit(X).transform(X)
+    est = Scattering1D(J=2, Q=1, n_jobs=2).fit(X)
+    monkeypatch.setattr(base, "_THREAD_CHUNK_BYTES", 4 * est._bytes_per_sample())
+    monkeypatch.setattr(Scattering1D, "_transform_batch", recording)
+    np.testing.assert_array_equal(est.transform(X), expected)
+    # batches of 2 threads x 4 rows, each split in two: 23 = 4 + 4 + 4 + 4 + 4 + 3
+    assert sorted(seen) == [3] + [4] * 5
+    seen.clear()
+    est.set_params(batch_size=23).transform(X)  # an explicit batch_size is kept
+    assert sorted(seen) == [11, 12]

@@ -110,9 +110,9 @@ class SparseCoding(BatchedTransformer):
     backend : {"auto", "numpy", "numba", "cupy"}, default="auto"
         Array backend of the solvers; ``"cupy"`` keeps CuPy input on the GPU.
     batch_size : int or "auto", default="auto"
-        Rows coded at a time by ``transform`` (``"auto"``: about 256 MiB of
-        working memory), and, when an int, the mini-batch size of dictionary
-        learning (``"auto"``: 256).
+        Rows coded at a time by ``transform`` (``"auto"``: at most 256 MiB of
+        working memory, about 64 MiB per CPU thread), and, when an int, the
+        mini-batch size of dictionary learning (``"auto"``: 256).
     n_jobs : int or None, default=None
         Threads that code chunks of rows in parallel on the CPU (``None``:
         the cores available, as for the transforms; ``-1``: all CPUs); BLAS
