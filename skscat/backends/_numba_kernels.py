@@ -25,8 +25,8 @@ The fusions, and what they replace in :class:`~skscat.backends.numpy_backend.Num
   ``|z|`` (phase harmonics' repeated phase doubling), in one pass.
 - :func:`lowpass_spatial` -- the modulus fused with the low-pass that follows
   it, applied in space as two small matrices (``rows @ |z| @ cols.T``; the
-  separable low-pass, periodisation and crop in one linear map per axis).
-  Blocks of maps are processed side by side, one per SIMD lane.
+  separable low-pass, periodisation and crop in one linear map per axis), as
+  BLAS matrix products over chunks of maps whose moduli stay in cache.
 
 Loops index through 1-D views whose indices are loop counters, so that LLVM
 sees non-negative indices and vectorises them. Each output element has one
@@ -368,7 +368,7 @@ def modulus(Z, lo, hi, out):
 
 
 @njit(**_JIT)
-def lowpass_spatial(Z, complex_input, M, N, rows, colsT, lo, hi, lanes, out):
+def lowpass_spatial(Z, complex_input, M, N, signals, rowsT, colsT, KT, lo, hi, group, h, w, out):
     """``out = rows @ u @ colsT`` for each map, ``u = |Z|`` (fused) or ``Z``.
 
     Parameters
@@ -379,86 +379,97 @@ def lowpass_spatial(Z, complex_input, M, N, rows, colsT, lo, hi, lanes, out):
         Whether ``Z`` is complex (interleaved) and its modulus is wanted.
     M, N : int
         Size of each map.
-    rows : float array (h, M)
-        Low-pass, sub-sampling and crop along the first axis.
-    colsT : float array (N, w)
-        The same along the second axis, transposed.
+    signals : bool
+        Whether the maps are signals (``M = 1``): only ``colsT`` is applied.
+    rowsT : float array (M, hp)
+        Low-pass, sub-sampling and crop along the first axis, transposed;
+        ``hp >= 2`` columns, those past ``h`` zero (unused for signals).
+    colsT : float array (N, wp)
+        The same along the second axis, ``wp >= 2`` columns.
+    KT : float array (M * N, hwp) or (0, 2)
+        When not empty, the two applied as one matrix: ``KT[x N + y, p w + q]
+        = rows[p, x] cols[q, y]`` (``hwp >= 2`` columns, those past ``h w``
+        zero); ``rowsT`` and ``colsT`` are then unused.
     lo, hi : float
         Range of ``re**2 + im**2`` outside which the modulus is recomputed
         with ``hypot`` (see :func:`modulus`).
-    lanes : int
-        Maps processed side by side (one per SIMD lane).
-    out : float array (B, h * w)
+    group : int
+        Maps per matrix product: the maps ``[group * i, group * (i + 1))``.
+    h, w : int
+        Output rows and columns kept.
+    out : float array (B, h * w), or (B, w) for signals
 
     Notes
     -----
-    For a block of ``lanes`` maps, chunks of input rows are laid out
-    ``(row, column, lane)`` (the squared modulus is computed per map along
-    its rows, transposed into the block, then square-rooted in one pass),
-    accumulated into ``T = u @ colsT`` of layout ``(M, w, lane)`` and
-    multiplied by ``rows``: every loop runs over lanes or whole rows of the
-    block, and every output sums in the same order whatever its lane.
+    The products are BLAS GEMMs (``np.dot``, SciPy's BLAS under numba) on
+    ``group`` maps at a time: the moduli (or a copy) of the group are
+    written into a buffer that stays in cache, then either ``T = U @ colsT``
+    is one GEMM on the ``(group M, N)`` stack and its per-map transposes,
+    stacked ``(group wp, M)``, times ``rowsT`` the other, or (small maps) the
+    ``(group, M N)`` stack times ``KT`` is the only one. A BLAS library's
+    summation order may depend on a row's position in the product and on
+    the product's size (kernels for edges and small sizes), never on the
+    other rows' values: every product here has the same size (a last,
+    partial group is completed with stale rows, at least two rows and two
+    columns), and a map's rows always sit at the same place, ``b % group``,
+    so its result does not depend on how the batch was split, as long as
+    splits fall on multiples of ``group``.
     """
     B = Z.shape[0]
-    h = rows.shape[0]
-    w = colsT.shape[1]
-    n_blocks = (B + lanes - 1) // lanes
-    R = max(1, min(M, 1024 // N))  # input rows per chunk
-    for blk in prange(n_blocks):
-        b0 = blk * lanes
-        nl = min(lanes, B - b0)
-        ub = np.zeros(R * N * lanes, dtype=out.dtype)
-        sq = np.empty(R * N, dtype=out.dtype)
-        T = np.zeros(M * w * lanes, dtype=out.dtype)
-        for x0 in range(0, M, R):
-            nr = min(R, M - x0)
-            cnt = nr * N
-            for lane in range(nl):
-                z = Z[b0 + lane]
-                if complex_input:
-                    zc = z[2 * x0 * N : 2 * (x0 * N + cnt)]
-                    for i in range(cnt):
-                        sq[i] = zc[2 * i] * zc[2 * i] + zc[2 * i + 1] * zc[2 * i + 1]
-                else:
-                    zc = z[x0 * N : x0 * N + cnt]
-                    for i in range(cnt):
-                        sq[i] = zc[i]
-                for i in range(cnt):
-                    ub[i * lanes + lane] = sq[i]
-            if complex_input:
-                bad = 0
-                for i in range(cnt * lanes):
-                    s = ub[i]
-                    ub[i] = math.sqrt(s)
-                    bad += (s < lo) | (s > hi)
-                if bad:
-                    for lane in range(nl):
-                        z = Z[b0 + lane]
-                        for i in range(cnt):
-                            j = 2 * (x0 * N + i)
-                            if _inexact(z[j], z[j + 1], lo, hi):
-                                ub[i * lanes + lane] = math.hypot(z[j], z[j + 1])
-            for r in range(nr):
-                x = x0 + r
-                for y in range(N):
-                    u = ub[(r * N + y) * lanes : (r * N + y + 1) * lanes]
-                    for q in range(w):
-                        c = colsT[y, q]
-                        t = T[(x * w + q) * lanes : (x * w + q + 1) * lanes]
-                        for lane in range(lanes):
-                            t[lane] += u[lane] * c
-        S = np.zeros(h * w * lanes, dtype=out.dtype)
-        for p in range(h):
-            Sp = S[p * w * lanes : (p + 1) * w * lanes]
+    hp = rowsT.shape[1]
+    wp = colsT.shape[1]
+    S = M * N
+    dt = out.dtype
+    kron = KT.shape[0] > 0
+    rows_u = max(group, 2) if kron else max(group * M, 2)
+    Uf = np.zeros(rows_u * (S if kron else N), dtype=dt)
+    U = Uf.reshape(rows_u, Uf.size // rows_u)
+    T = np.empty((rows_u, KT.shape[1] if kron else wp), dtype=dt)
+    Tt = np.empty((group * wp, M), dtype=dt)
+    R = np.empty((group * wp, hp), dtype=dt)
+    for b0 in range(0, B, group):
+        nc = min(group, B - b0)
+        for c in range(nc):
+            z = Z[b0 + c]
+            u = Uf[c * S : (c + 1) * S]
+            if not complex_input:
+                u[:] = z
+                continue
+            bad = 0
+            for i in range(S):
+                s = z[2 * i] * z[2 * i] + z[2 * i + 1] * z[2 * i + 1]
+                u[i] = math.sqrt(s)
+                bad += (s < lo) | (s > hi)
+            if bad:
+                for i in range(S):
+                    if _inexact(z[2 * i], z[2 * i + 1], lo, hi):
+                        u[i] = math.hypot(z[2 * i], z[2 * i + 1])
+        if kron:
+            np.dot(U, KT, T)
+            for c in range(nc):
+                o = out[b0 + c]
+                t = T[c]
+                for i in range(h * w):
+                    o[i] = t[i]
+            continue
+        np.dot(U, colsT, T)
+        if signals:
+            for c in range(nc):
+                o = out[b0 + c]
+                for q in range(w):
+                    o[q] = T[c, q]
+            continue
+        for c in range(group):
             for x in range(M):
-                a = rows[p, x]
-                Tx = T[x * w * lanes : (x + 1) * w * lanes]
-                for i in range(w * lanes):
-                    Sp[i] += Tx[i] * a
-        for lane in range(nl):
-            o = out[b0 + lane]
-            for i in range(h * w):
-                o[i] = S[i * lanes + lane]
+                t = T[c * M + x]
+                for q in range(wp):
+                    Tt[c * wp + q, x] = t[q]
+        np.dot(Tt, rowsT, R)
+        for c in range(nc):
+            o = out[b0 + c]
+            for p in range(h):
+                for q in range(w):
+                    o[p * w + q] = R[c * wp + q, p]
 
 
 @njit(**_JIT)
