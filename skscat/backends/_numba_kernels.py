@@ -402,17 +402,18 @@ def lowpass_spatial(Z, complex_input, M, N, signals, rowsT, colsT, KT, lo, hi, g
     Notes
     -----
     The products are BLAS GEMMs (``np.dot``, SciPy's BLAS under numba) on
-    ``group`` maps at a time: the moduli (or a copy) of the group are
-    written into a buffer that stays in cache, then either ``T = U @ colsT``
-    is one GEMM on the ``(group M, N)`` stack and its per-map transposes,
-    stacked ``(group wp, M)``, times ``rowsT`` the other, or (small maps) the
-    ``(group, M N)`` stack times ``KT`` is the only one. A BLAS library's
-    summation order may depend on a row's position in the product and on
-    the product's size (kernels for edges and small sizes), never on the
-    other rows' values: every product here has the same size (a last,
-    partial group is completed with stale rows, at least two rows and two
-    columns), and a map's rows always sit at the same place, ``b % group``,
-    so its result does not depend on how the batch was split, as long as
+    ``group`` maps at a time, whose moduli (or a copy) are written into a
+    buffer ``U`` that stays in cache. Either ``U`` holds row ``x`` of map
+    ``c`` at row ``x * group + c``, so that ``T = U @ colsT`` read as
+    ``(M, group * wp)`` holds ``u_c @ colsT`` at columns ``c * wp + q``, and
+    ``rows @ T`` is the second GEMM (no transposes); or (small maps) ``U``
+    holds map ``c`` flat in row ``c`` and ``U @ KT`` is the only GEMM. A
+    BLAS library's summation order may depend on a row's position in the
+    product and on the product's size (kernels for edges and small sizes),
+    never on the other rows' values: every product here has the same size (a
+    last, partial group is completed with stale rows; at least two rows and
+    two columns), and a map always sits at the same place, ``b % group``, so
+    its result does not depend on how the batch was split, as long as
     splits fall on multiples of ``group``.
     """
     B = Z.shape[0]
@@ -425,51 +426,44 @@ def lowpass_spatial(Z, complex_input, M, N, signals, rowsT, colsT, KT, lo, hi, g
     Uf = np.zeros(rows_u * (S if kron else N), dtype=dt)
     U = Uf.reshape(rows_u, Uf.size // rows_u)
     T = np.empty((rows_u, KT.shape[1] if kron else wp), dtype=dt)
-    Tt = np.empty((group * wp, M), dtype=dt)
-    R = np.empty((group * wp, hp), dtype=dt)
+    T2 = T if kron else T[: group * M].reshape(M, group * wp)  # (x, (c, q))
+    rows = np.ascontiguousarray(rowsT.T)
+    O = np.empty((hp, group * wp), dtype=dt)
     for b0 in range(0, B, group):
         nc = min(group, B - b0)
         for c in range(nc):
             z = Z[b0 + c]
-            u = Uf[c * S : (c + 1) * S]
-            if not complex_input:
-                u[:] = z
-                continue
-            bad = 0
-            for i in range(S):
-                s = z[2 * i] * z[2 * i] + z[2 * i + 1] * z[2 * i + 1]
-                u[i] = math.sqrt(s)
-                bad += (s < lo) | (s > hi)
-            if bad:
-                for i in range(S):
-                    if _inexact(z[2 * i], z[2 * i + 1], lo, hi):
-                        u[i] = math.hypot(z[2 * i], z[2 * i + 1])
-        if kron:
-            np.dot(U, KT, T)
+            for x in range(M):
+                r = c * M + x if kron else x * group + c
+                u = Uf[r * N : (r + 1) * N]
+                if not complex_input:
+                    u[:] = z[x * N : (x + 1) * N]
+                    continue
+                zr = z[2 * x * N : 2 * (x + 1) * N]
+                bad = 0
+                for i in range(N):
+                    s = zr[2 * i] * zr[2 * i] + zr[2 * i + 1] * zr[2 * i + 1]
+                    u[i] = math.sqrt(s)
+                    bad += (s < lo) | (s > hi)
+                if bad:
+                    for i in range(N):
+                        if _inexact(zr[2 * i], zr[2 * i + 1], lo, hi):
+                            u[i] = math.hypot(zr[2 * i], zr[2 * i + 1])
+        np.dot(U, KT if kron else colsT, T)
+        if kron or signals:
             for c in range(nc):
                 o = out[b0 + c]
                 t = T[c]
-                for i in range(h * w):
+                for i in range(o.size):
                     o[i] = t[i]
             continue
-        np.dot(U, colsT, T)
-        if signals:
+        np.dot(rows, T2, O)
+        for p in range(h):
+            op = O[p]
             for c in range(nc):
                 o = out[b0 + c]
                 for q in range(w):
-                    o[q] = T[c, q]
-            continue
-        for c in range(group):
-            for x in range(M):
-                t = T[c * M + x]
-                for q in range(wp):
-                    Tt[c * wp + q, x] = t[q]
-        np.dot(Tt, rowsT, R)
-        for c in range(nc):
-            o = out[b0 + c]
-            for p in range(h):
-                for q in range(w):
-                    o[p * w + q] = R[c * wp + q, p]
+                    o[p * w + q] = op[c * wp + q]
 
 
 @njit(**_JIT)
