@@ -186,6 +186,20 @@ def test_lowpass_spatial_independent_of_batch_split(
     np.testing.assert_array_equal(threaded, whole)
 
 
+def test_lowpass_spatial_leaves_blas_threads_as_they_were(rng):
+    """Its BLAS products run on one thread; the libraries' settings come back after."""
+    from threadpoolctl import threadpool_info
+
+    def blas():
+        return [(lib["filepath"], lib["num_threads"]) for lib in threadpool_info()
+                if lib["user_api"] == "blas"]  # fmt: skip
+
+    before = blas()
+    x = _complex(rng, (3, 4, 20, 20), np.float32)
+    NumbaBackend(n_jobs=2).lowpass_spatial(x, np.ones((3, 20)), np.ones((4, 20)), 2, modulus=True)
+    assert blas() == before
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_modulus_exact_at_extreme_scales(dtype):
     info = np.finfo(dtype)
