@@ -26,7 +26,7 @@ The fusions, and what they replace in :class:`~skscat.backends.numpy_backend.Num
 - :func:`lowpass_spatial` -- the modulus fused with the low-pass that follows
   it, applied in space as two small matrices (``rows @ |z| @ cols.T``; the
   separable low-pass, periodisation and crop in one linear map per axis), as
-  BLAS matrix products over chunks of maps whose moduli stay in cache.
+  BLAS matrix products over groups of maps whose moduli stay in cache.
 
 Loops index through 1-D views whose indices are loop counters, so that LLVM
 sees non-negative indices and vectorises them. Each output element has one
@@ -368,7 +368,7 @@ def modulus(Z, lo, hi, out):
 
 
 @njit(**_JIT)
-def lowpass_spatial(Z, complex_input, M, N, signals, rowsT, colsT, KT, lo, hi, group, h, w, out):
+def lowpass_spatial(Z, complex_input, M, N, signals, rows, colsT, KT, lo, hi, group, h, w, out):
     """``out = rows @ u @ colsT`` for each map, ``u = |Z|`` (fused) or ``Z``.
 
     Parameters
@@ -381,15 +381,15 @@ def lowpass_spatial(Z, complex_input, M, N, signals, rowsT, colsT, KT, lo, hi, g
         Size of each map.
     signals : bool
         Whether the maps are signals (``M = 1``): only ``colsT`` is applied.
-    rowsT : float array (M, hp)
-        Low-pass, sub-sampling and crop along the first axis, transposed;
-        ``hp >= 2`` columns, those past ``h`` zero (unused for signals).
+    rows : float array (hp, M)
+        Low-pass, sub-sampling and crop along the first axis; ``hp >= 2``
+        rows, those past ``h`` zero (unused for signals).
     colsT : float array (N, wp)
         The same along the second axis, ``wp >= 2`` columns.
     KT : float array (M * N, hwp) or (0, 2)
         When not empty, the two applied as one matrix: ``KT[x N + y, p w + q]
         = rows[p, x] cols[q, y]`` (``hwp >= 2`` columns, those past ``h w``
-        zero); ``rowsT`` and ``colsT`` are then unused.
+        zero); ``rows`` and ``colsT`` are then unused.
     lo, hi : float
         Range of ``re**2 + im**2`` outside which the modulus is recomputed
         with ``hypot`` (see :func:`modulus`).
@@ -417,7 +417,7 @@ def lowpass_spatial(Z, complex_input, M, N, signals, rowsT, colsT, KT, lo, hi, g
     splits fall on multiples of ``group``.
     """
     B = Z.shape[0]
-    hp = rowsT.shape[1]
+    hp = rows.shape[0]
     wp = colsT.shape[1]
     S = M * N
     dt = out.dtype
@@ -427,7 +427,6 @@ def lowpass_spatial(Z, complex_input, M, N, signals, rowsT, colsT, KT, lo, hi, g
     U = Uf.reshape(rows_u, Uf.size // rows_u)
     T = np.empty((rows_u, KT.shape[1] if kron else wp), dtype=dt)
     T2 = T if kron else T[: group * M].reshape(M, group * wp)  # (x, (c, q))
-    rows = np.ascontiguousarray(rowsT.T)
     O = np.empty((hp, group * wp), dtype=dt)
     for b0 in range(0, B, group):
         nc = min(group, B - b0)

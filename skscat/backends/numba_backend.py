@@ -14,7 +14,7 @@ of :mod:`skscat.backends._numba_kernels`:
   applied only where they exceed ``eps**2`` of their maximum;
 - the modulus is fused with the low-pass that follows it at the last order
   (:meth:`NumbaBackend.lowpass_spatial`: two small matrices in space, as
-  BLAS products on chunks of maps whose moduli stay in cache), or
+  BLAS products on groups of maps whose moduli stay in cache), or
   writes the real array the following real FFT reads
   (:meth:`NumbaBackend.modulus`).
 
@@ -215,24 +215,25 @@ _ONE_ROW.flags.writeable = False
 
 
 def _spatial_matrices(rows, cols, dtype):
-    """``(rowsT, colsT, KT)`` for :func:`~skscat.backends._numba_kernels.lowpass_spatial`.
+    """``(rows, colsT, KT)`` for :func:`~skscat.backends._numba_kernels.lowpass_spatial`.
 
-    The transposed matrices (:func:`_padded_transpose`) and, when it costs
+    ``rows`` and ``cols.T`` with zero rows or columns added up to two
+    (:func:`_padded_transpose`) and, when it costs
     at most ``_KRON_FACTOR`` times the multiply-adds of the two products,
     their Kronecker product transposed (else an empty ``(0, 2)`` array).
     Cached for read-only arrays (the cached low-pass matrices).
     """
 
     def build():
-        rowsT = _padded_transpose(rows, dtype)
+        rows2 = np.ascontiguousarray(_padded_transpose(rows, dtype).T)
         colsT = _padded_transpose(cols, dtype)
-        (M, hp), (N, wp) = rowsT.shape, colsT.shape
+        (hp, M), (N, wp) = rows2.shape, colsT.shape
         h, w = np.shape(rows)[0], np.shape(cols)[0]
         if M > 1 and M * N * h * w <= _KRON_FACTOR * (M * N * wp + M * wp * hp):
             KT = _padded_transpose(np.kron(np.asarray(rows, np.float64), cols), dtype)
         else:
             KT = np.zeros((0, 2), dtype=dtype)
-        return rowsT, colsT, KT
+        return rows2, colsT, KT
 
     cacheable = all(isinstance(a, np.ndarray) and not a.flags.writeable for a in (rows, cols))
     if not cacheable:
@@ -688,8 +689,8 @@ class NumbaBackend(NumpyBackend):
         ctype = np.result_type(rtype, np.complex64)
         Z, lead, M, N = self._flat(x, ndim, ctype if complex_input else rtype)
         rows = _ONE_ROW if ndim == 1 else rows
-        rowsT, colsT, KT = _spatial_matrices(rows, cols, rtype)
-        h, w = (rows.shape[0] if ndim == 2 else 1), cols.shape[0]
+        rows2, colsT, KT = _spatial_matrices(rows, cols, rtype)
+        h, w = np.shape(rows)[0], np.shape(cols)[0]
         out = np.empty((Z.shape[0], h * w), dtype=rtype)
         lo, hi = _square_range(rtype)
         per_sample = math.prod(lead[1:])
@@ -698,7 +699,7 @@ class NumbaBackend(NumpyBackend):
         with blas_threads(1):
             self._run(
                 _kernels().lowpass_spatial,
-                (_real_view(Z) if complex_input else Z, complex_input, M, N, ndim == 1, rowsT,
+                (_real_view(Z) if complex_input else Z, complex_input, M, N, ndim == 1, rows2,
                  colsT, KT, lo, hi, group, h, w, out),
                 (0, 13),
                 Z.shape[0],

@@ -445,11 +445,11 @@ def test_lowpass_spatial_py_func(rng, complex_input, kron, B, group):
     Z = _iv(z) if complex_input else z.reshape(B, -1)
     out = np.empty((B, h * w))
     lo, hi = nbm._square_range(np.dtype(np.float64))
-    rowsT, colsT = nbm._padded_transpose(rows, np.float64), nbm._padded_transpose(cols, np.float64)
+    colsT = nbm._padded_transpose(cols, np.float64)
     one = nbm._padded_transpose(rows[:1], np.float64)  # one row: a zero column added
     assert one.shape == (M, 2) and np.array_equal(one[:, 0], rows[0]) and not one[:, 1].any()
     KT = nbm._padded_transpose(np.kron(rows, cols), np.float64) if kron else np.zeros((0, 2))
-    args = (complex_input, M, N, False, rowsT, colsT, KT, lo, hi, group, h, w, out)
+    args = (complex_input, M, N, False, rows, colsT, KT, lo, hi, group, h, w, out)
     K.lowpass_spatial.py_func(Z, *args)
     u = np.abs(z) if complex_input else z
     np.testing.assert_allclose(out.reshape(B, h, w), rows @ u @ cols.T, rtol=1e-12, atol=1e-14)
