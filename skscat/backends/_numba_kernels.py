@@ -428,26 +428,35 @@ def lowpass_spatial(Z, complex_input, M, N, signals, rows, colsT, KT, lo, hi, gr
     T = np.empty((rows_u, KT.shape[1] if kron else wp), dtype=dt)
     T2 = T if kron else T[: group * M].reshape(M, group * wp)  # (x, (c, q))
     O = np.empty((hp, group * wp), dtype=dt)
+    scratch = np.empty(S, dtype=dt)
     for b0 in range(0, B, group):
         nc = min(group, B - b0)
         for c in range(nc):
             z = Z[b0 + c]
-            for x in range(M):
-                r = c * M + x if kron else x * group + c
-                u = Uf[r * N : (r + 1) * N]
-                if not complex_input:
-                    u[:] = z[x * N : (x + 1) * N]
-                    continue
-                zr = z[2 * x * N : 2 * (x + 1) * N]
+            # the map's moduli in one pass (long loops vectorise), then its rows
+            # moved to their places in U
+            u = Uf[c * S : (c + 1) * S] if kron else scratch
+            if complex_input:
                 bad = 0
-                for i in range(N):
-                    s = zr[2 * i] * zr[2 * i] + zr[2 * i + 1] * zr[2 * i + 1]
+                for i in range(S):
+                    s = z[2 * i] * z[2 * i] + z[2 * i + 1] * z[2 * i + 1]
                     u[i] = math.sqrt(s)
                     bad += (s < lo) | (s > hi)
                 if bad:
+                    for i in range(S):
+                        if _inexact(z[2 * i], z[2 * i + 1], lo, hi):
+                            u[i] = math.hypot(z[2 * i], z[2 * i + 1])
+            else:
+                u = z
+                if kron:
+                    Uf[c * S : (c + 1) * S] = z
+            if not kron:
+                for x in range(M):
+                    r = x * group + c
+                    d = Uf[r * N : (r + 1) * N]
+                    v = u[x * N : (x + 1) * N]
                     for i in range(N):
-                        if _inexact(zr[2 * i], zr[2 * i + 1], lo, hi):
-                            u[i] = math.hypot(zr[2 * i], zr[2 * i + 1])
+                        d[i] = v[i]
         np.dot(U, KT if kron else colsT, T)
         if kron or signals:
             for c in range(nc):
