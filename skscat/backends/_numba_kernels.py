@@ -367,6 +367,21 @@ def modulus(Z, lo, hi, out):
                     o[i] = math.hypot(z[2 * i], z[2 * i + 1])
 
 
+@njit(inline="always", **_JIT)  # called per row: numba's inlining keeps it vectorised
+def _modulus_into(z, lo, hi, u):
+    """``u = |z|`` for one interleaved complex vector ``z`` (see :func:`modulus`)."""
+    S = u.size
+    bad = 0
+    for i in range(S):
+        s = z[2 * i] * z[2 * i] + z[2 * i + 1] * z[2 * i + 1]
+        u[i] = math.sqrt(s)
+        bad += (s < lo) | (s > hi)
+    if bad:
+        for i in range(S):
+            if _inexact(z[2 * i], z[2 * i + 1], lo, hi):
+                u[i] = math.hypot(z[2 * i], z[2 * i + 1])
+
+
 @njit(**_JIT)
 def lowpass_spatial(Z, complex_input, M, N, signals, rows, colsT, KT, lo, hi, group, h, w, out):
     """``out = rows @ u @ colsT`` for each map, ``u = |Z|`` (fused) or ``Z``.
@@ -428,35 +443,22 @@ def lowpass_spatial(Z, complex_input, M, N, signals, rows, colsT, KT, lo, hi, gr
     T = np.empty((rows_u, KT.shape[1] if kron else wp), dtype=dt)
     T2 = T if kron else T[: group * M].reshape(M, group * wp)  # (x, (c, q))
     O = np.empty((hp, group * wp), dtype=dt)
-    scratch = np.empty(S, dtype=dt)
     for b0 in range(0, B, group):
         nc = min(group, B - b0)
         for c in range(nc):
             z = Z[b0 + c]
-            # the map's moduli in one pass (long loops vectorise), then its rows
-            # moved to their places in U
-            u = Uf[c * S : (c + 1) * S] if kron else scratch
-            if complex_input:
-                bad = 0
-                for i in range(S):
-                    s = z[2 * i] * z[2 * i] + z[2 * i + 1] * z[2 * i + 1]
-                    u[i] = math.sqrt(s)
-                    bad += (s < lo) | (s > hi)
-                if bad:
-                    for i in range(S):
-                        if _inexact(z[2 * i], z[2 * i + 1], lo, hi):
-                            u[i] = math.hypot(z[2 * i], z[2 * i + 1])
-            else:
-                u = z
-                if kron:
+            if kron:  # the map is one row of U: one long, vectorised pass
+                if complex_input:
+                    _modulus_into(z, lo, hi, Uf[c * S : (c + 1) * S])
+                else:
                     Uf[c * S : (c + 1) * S] = z
-            if not kron:
-                for x in range(M):
-                    r = x * group + c
-                    d = Uf[r * N : (r + 1) * N]
-                    v = u[x * N : (x + 1) * N]
-                    for i in range(N):
-                        d[i] = v[i]
+                continue
+            for x in range(M):
+                d = Uf[(x * group + c) * N : (x * group + c + 1) * N]
+                if complex_input:
+                    _modulus_into(z[2 * x * N : 2 * (x + 1) * N], lo, hi, d)
+                else:
+                    d[:] = z[x * N : (x + 1) * N]
         np.dot(U, KT if kron else colsT, T)
         if kron or signals:
             for c in range(nc):

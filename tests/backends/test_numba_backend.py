@@ -153,7 +153,14 @@ def test_lowpass_spatial_matches_matrix_products(rng, dtype, ndim, lead, space, 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize(
     "ndim, space, h, w",
-    [(2, (9, 7), 3, 2), (2, (6, 6), 1, 1), (2, (40, 40), 5, 4), (1, (20,), 1, 3), (1, (33,), 1, 1)],
+    [
+        (2, (9, 7), 3, 2),
+        (2, (6, 6), 1, 1),
+        (2, (40, 40), 5, 4),
+        (2, (12, 70), 3, 5),
+        (1, (20,), 1, 3),
+        (1, (33,), 1, 1),
+    ],
 )
 @pytest.mark.parametrize("modulus", [True, False])
 @pytest.mark.parametrize("kron", [True, False])
