@@ -693,7 +693,7 @@ class NumbaBackend(NumpyBackend):
         h, w = np.shape(rows)[0], np.shape(cols)[0]
         out = np.empty((Z.shape[0], h * w), dtype=rtype)
         lo, hi = _square_range(rtype)
-        per_sample = math.prod(lead[1:])
+        per_sample = max(1, math.prod(lead[1:]))  # maps per sample (1 for empty arrays)
         fit = max(1, _SPATIAL_GROUP_BYTES // (M * N * rtype.itemsize))
         group = max(d for d in range(1, min(per_sample, fit) + 1) if per_sample % d == 0)
         with blas_threads(1):
