@@ -30,6 +30,9 @@ def blas_threads(limit: int):
         if _state["depth"] == 0:
             controller = _state["controller"]
             if controller is None:  # the library scan, once per process
+                # SciPy's BLAS (a library of its own, which numba kernels call)
+                # must be loaded for the scan to find it
+                import scipy.linalg.cython_blas  # noqa: F401
                 from threadpoolctl import ThreadpoolController
 
                 controller = _state["controller"] = ThreadpoolController()

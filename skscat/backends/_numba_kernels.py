@@ -33,8 +33,8 @@ The fusions, and what they replace in :class:`~skscat.backends.numpy_backend.Num
   ``|z|`` (phase harmonics' repeated phase doubling), in one pass.
 - :func:`lowpass_spatial` -- the modulus fused with the low-pass that follows
   it, applied in space as two small matrices (``rows @ |z| @ cols.T``; the
-  separable low-pass, periodisation and crop in one linear map per axis).
-  Blocks of maps are processed side by side, one per SIMD lane.
+  separable low-pass, periodisation and crop in one linear map per axis), as
+  BLAS matrix products over groups of maps whose moduli stay in cache.
 
 Loops index through 1-D views whose indices are loop counters, so that LLVM
 sees non-negative indices and vectorises them. Each output element has one
@@ -399,8 +399,23 @@ def modulus(Z, lo, hi, out):
                     o[i] = math.hypot(z[2 * i], z[2 * i + 1])
 
 
+@njit(inline="always", **_JIT)  # called per row: numba's inlining keeps it vectorised
+def _modulus_into(z, lo, hi, u):
+    """``u = |z|`` for one interleaved complex vector ``z`` (see :func:`modulus`)."""
+    S = u.size
+    bad = 0
+    for i in range(S):
+        s = z[2 * i] * z[2 * i] + z[2 * i + 1] * z[2 * i + 1]
+        u[i] = math.sqrt(s)
+        bad += (s < lo) | (s > hi)
+    if bad:
+        for i in range(S):
+            if _inexact(z[2 * i], z[2 * i + 1], lo, hi):
+                u[i] = math.hypot(z[2 * i], z[2 * i + 1])
+
+
 @njit(**_JIT)
-def lowpass_spatial(Z, complex_input, M, N, rows, colsT, lo, hi, lanes, out):
+def lowpass_spatial(Z, complex_input, M, N, signals, rows, colsT, KT, lo, hi, group, h, w, out):
     """``out = rows @ u @ colsT`` for each map, ``u = |Z|`` (fused) or ``Z``.
 
     Parameters
@@ -411,86 +426,86 @@ def lowpass_spatial(Z, complex_input, M, N, rows, colsT, lo, hi, lanes, out):
         Whether ``Z`` is complex (interleaved) and its modulus is wanted.
     M, N : int
         Size of each map.
-    rows : float array (h, M)
-        Low-pass, sub-sampling and crop along the first axis.
-    colsT : float array (N, w)
-        The same along the second axis, transposed.
+    signals : bool
+        Whether the maps are signals (``M = 1``): only ``colsT`` is applied.
+    rows : float array (hp, M)
+        Low-pass, sub-sampling and crop along the first axis; ``hp >= 2``
+        rows, those past ``h`` zero (unused for signals).
+    colsT : float array (N, wp)
+        The same along the second axis, ``wp >= 2`` columns.
+    KT : float array (M * N, hwp) or (0, 2)
+        When not empty, the two applied as one matrix: ``KT[x N + y, p w + q]
+        = rows[p, x] cols[q, y]`` (``hwp >= 2`` columns, those past ``h w``
+        zero); ``rows`` and ``colsT`` are then unused.
     lo, hi : float
         Range of ``re**2 + im**2`` outside which the modulus is recomputed
         with ``hypot`` (see :func:`modulus`).
-    lanes : int
-        Maps processed side by side (one per SIMD lane).
-    out : float array (B, h * w)
+    group : int
+        Maps per matrix product: the maps ``[group * i, group * (i + 1))``.
+    h, w : int
+        Output rows and columns kept.
+    out : float array (B, h * w), or (B, w) for signals
 
     Notes
     -----
-    For a block of ``lanes`` maps, chunks of input rows are laid out
-    ``(row, column, lane)`` (the squared modulus is computed per map along
-    its rows, transposed into the block, then square-rooted in one pass),
-    accumulated into ``T = u @ colsT`` of layout ``(M, w, lane)`` and
-    multiplied by ``rows``: every loop runs over lanes or whole rows of the
-    block, and every output sums in the same order whatever its lane.
+    The products are BLAS GEMMs (``np.dot``, SciPy's BLAS under numba) on
+    ``group`` maps at a time, whose moduli (or a copy) are written into a
+    buffer ``U`` that stays in cache. Either ``U`` holds row ``x`` of map
+    ``c`` at row ``x * group + c``, so that ``T = U @ colsT`` read as
+    ``(M, group * wp)`` holds ``u_c @ colsT`` at columns ``c * wp + q``, and
+    ``rows @ T`` is the second GEMM (no transposes); or (small maps) ``U``
+    holds map ``c`` flat in row ``c`` and ``U @ KT`` is the only GEMM. A
+    BLAS library's summation order may depend on a row's position in the
+    product and on the product's size (kernels for edges and small sizes),
+    never on the other rows' values: every product here has the same size (a
+    last, partial group is completed with stale rows; at least two rows and
+    two columns), and a map always sits at the same place, ``b % group``, so
+    its result does not depend on how the batch was split, as long as
+    splits fall on multiples of ``group``.
     """
     B = Z.shape[0]
-    h = rows.shape[0]
-    w = colsT.shape[1]
-    n_blocks = (B + lanes - 1) // lanes
-    R = max(1, min(M, 1024 // N))  # input rows per chunk
-    for blk in prange(n_blocks):
-        b0 = blk * lanes
-        nl = min(lanes, B - b0)
-        ub = np.zeros(R * N * lanes, dtype=out.dtype)
-        sq = np.empty(R * N, dtype=out.dtype)
-        T = np.zeros(M * w * lanes, dtype=out.dtype)
-        for x0 in range(0, M, R):
-            nr = min(R, M - x0)
-            cnt = nr * N
-            for lane in range(nl):
-                z = Z[b0 + lane]
+    hp = rows.shape[0]
+    wp = colsT.shape[1]
+    S = M * N
+    dt = out.dtype
+    kron = KT.shape[0] > 0
+    rows_u = max(group, 2) if kron else max(group * M, 2)
+    Uf = np.zeros(rows_u * (S if kron else N), dtype=dt)
+    U = Uf.reshape(rows_u, Uf.size // rows_u)
+    T = np.empty((rows_u, KT.shape[1] if kron else wp), dtype=dt)
+    T2 = T if kron else T[: group * M].reshape(M, group * wp)  # (x, (c, q))
+    O = np.empty((hp, group * wp), dtype=dt)
+    for b0 in range(0, B, group):
+        nc = min(group, B - b0)
+        for c in range(nc):
+            z = Z[b0 + c]
+            if kron:  # the map is one row of U: one long, vectorised pass
                 if complex_input:
-                    zc = z[2 * x0 * N : 2 * (x0 * N + cnt)]
-                    for i in range(cnt):
-                        sq[i] = zc[2 * i] * zc[2 * i] + zc[2 * i + 1] * zc[2 * i + 1]
+                    _modulus_into(z, lo, hi, Uf[c * S : (c + 1) * S])
                 else:
-                    zc = z[x0 * N : x0 * N + cnt]
-                    for i in range(cnt):
-                        sq[i] = zc[i]
-                for i in range(cnt):
-                    ub[i * lanes + lane] = sq[i]
-            if complex_input:
-                bad = 0
-                for i in range(cnt * lanes):
-                    s = ub[i]
-                    ub[i] = math.sqrt(s)
-                    bad += (s < lo) | (s > hi)
-                if bad:
-                    for lane in range(nl):
-                        z = Z[b0 + lane]
-                        for i in range(cnt):
-                            j = 2 * (x0 * N + i)
-                            if _inexact(z[j], z[j + 1], lo, hi):
-                                ub[i * lanes + lane] = math.hypot(z[j], z[j + 1])
-            for r in range(nr):
-                x = x0 + r
-                for y in range(N):
-                    u = ub[(r * N + y) * lanes : (r * N + y + 1) * lanes]
-                    for q in range(w):
-                        c = colsT[y, q]
-                        t = T[(x * w + q) * lanes : (x * w + q + 1) * lanes]
-                        for lane in range(lanes):
-                            t[lane] += u[lane] * c
-        S = np.zeros(h * w * lanes, dtype=out.dtype)
-        for p in range(h):
-            Sp = S[p * w * lanes : (p + 1) * w * lanes]
+                    Uf[c * S : (c + 1) * S] = z
+                continue
             for x in range(M):
-                a = rows[p, x]
-                Tx = T[x * w * lanes : (x + 1) * w * lanes]
-                for i in range(w * lanes):
-                    Sp[i] += Tx[i] * a
-        for lane in range(nl):
-            o = out[b0 + lane]
-            for i in range(h * w):
-                o[i] = S[i * lanes + lane]
+                d = Uf[(x * group + c) * N : (x * group + c + 1) * N]
+                if complex_input:
+                    _modulus_into(z[2 * x * N : 2 * (x + 1) * N], lo, hi, d)
+                else:
+                    d[:] = z[x * N : (x + 1) * N]
+        np.dot(U, KT if kron else colsT, T)
+        if kron or signals:
+            for c in range(nc):
+                o = out[b0 + c]
+                t = T[c]
+                for i in range(o.size):
+                    o[i] = t[i]
+            continue
+        np.dot(rows, T2, O)
+        for p in range(h):
+            op = O[p]
+            for c in range(nc):
+                o = out[b0 + c]
+                for q in range(w):
+                    o[p * w + q] = op[c * wp + q]
 
 
 @njit(**_JIT)

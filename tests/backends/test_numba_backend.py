@@ -154,6 +154,63 @@ def test_lowpass_spatial_matches_matrix_products(rng, dtype, ndim, lead, space, 
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    "ndim, space, h, w",
+    [
+        (2, (9, 7), 3, 2),
+        (2, (6, 6), 1, 1),
+        (2, (40, 40), 5, 4),
+        (2, (12, 70), 3, 5),
+        (1, (20,), 1, 3),
+        (1, (33,), 1, 1),
+    ],
+)
+@pytest.mark.parametrize("modulus", [True, False])
+@pytest.mark.parametrize("kron", [True, False])
+def test_lowpass_spatial_independent_of_batch_split(
+    rng, monkeypatch, dtype, ndim, space, h, w, modulus, kron
+):
+    """Each map's low-pass is bit-identical however the samples (first axis) are
+    split into calls and threads, down to one sample per call."""
+    monkeypatch.setattr(nbm, "_SPATIAL_GROUP_BYTES", 3 * int(np.prod(space)) * 8)  # groups < 6
+    monkeypatch.setattr(nbm, "_KRON_FACTOR", 1e9 if kron else 0.0)
+    lead = (7, 6)
+    if modulus:
+        x = _complex(rng, lead + space, dtype)
+    else:
+        x = rng.standard_normal(lead + space).astype(dtype)
+    rows = rng.standard_normal((h, space[0])) if ndim == 2 else None
+    cols = rng.standard_normal((w, space[-1]))
+    ops = NumbaBackend(n_jobs=1)
+    whole = ops.lowpass_spatial(x, rows, cols, ndim, modulus=modulus)
+    assert whole.dtype == dtype
+    want = _spatial_reference(x, rows, cols, ndim, modulus)
+    assert relative_error(whole, want) <= 10 * TOL[dtype]
+    bounds = [0, 1, 3, 4, 7]
+    parts = [
+        ops.lowpass_spatial(x[a:b], rows, cols, ndim, modulus=modulus)
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
+    np.testing.assert_array_equal(np.concatenate(parts), whole)
+    threaded = NumbaBackend(n_jobs=2).lowpass_spatial(x, rows, cols, ndim, modulus=modulus)
+    np.testing.assert_array_equal(threaded, whole)
+
+
+def test_lowpass_spatial_leaves_blas_threads_as_they_were(rng):
+    """Its BLAS products run on one thread; the libraries' settings come back after."""
+    from threadpoolctl import threadpool_info
+
+    def blas():
+        return [(lib["filepath"], lib["num_threads"]) for lib in threadpool_info()
+                if lib["user_api"] == "blas"]  # fmt: skip
+
+    before = blas()
+    x = _complex(rng, (3, 4, 20, 20), np.float32)
+    NumbaBackend(n_jobs=2).lowpass_spatial(x, np.ones((3, 20)), np.ones((4, 20)), 2, modulus=True)
+    assert blas() == before
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_modulus_exact_at_extreme_scales(dtype):
     info = np.finfo(dtype)
     ops = NumbaBackend()
@@ -480,19 +537,25 @@ def test_modulus_py_func(rng):
 
 
 @pytest.mark.parametrize("complex_input", [True, False])
-@pytest.mark.parametrize("B, lanes", [(5, 4), (3, 8), (4, 4)])
-def test_lowpass_spatial_py_func(rng, complex_input, B, lanes):
+@pytest.mark.parametrize("kron", [True, False])
+@pytest.mark.parametrize("B, group", [(5, 2), (3, 8), (4, 4), (1, 1)])
+def test_lowpass_spatial_py_func(rng, complex_input, kron, B, group):
     M, N, h, w = 5, 6, 2, 3
-    rows, colsT = rng.standard_normal((h, M)), rng.standard_normal((N, w))
+    rows, cols = rng.standard_normal((h, M)), rng.standard_normal((w, N))
     z = _complex(rng, (B, M, N), np.float64) if complex_input else rng.standard_normal((B, M, N))
     if complex_input:
         z[0, 0, 0] = 1e-200  # a hypot fix-up
     Z = _iv(z) if complex_input else z.reshape(B, -1)
     out = np.empty((B, h * w))
     lo, hi = nbm._square_range(np.dtype(np.float64))
-    K.lowpass_spatial.py_func(Z, complex_input, M, N, rows, colsT, lo, hi, lanes, out)
+    colsT = nbm._padded_transpose(cols, np.float64)
+    one = nbm._padded_transpose(rows[:1], np.float64)  # one row: a zero column added
+    assert one.shape == (M, 2) and np.array_equal(one[:, 0], rows[0]) and not one[:, 1].any()
+    KT = nbm._padded_transpose(np.kron(rows, cols), np.float64) if kron else np.zeros((0, 2))
+    args = (complex_input, M, N, False, rows, colsT, KT, lo, hi, group, h, w, out)
+    K.lowpass_spatial.py_func(Z, *args)
     u = np.abs(z) if complex_input else z
-    np.testing.assert_allclose(out.reshape(B, h, w), rows @ u @ colsT, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(out.reshape(B, h, w), rows @ u @ cols.T, rtol=1e-12, atol=1e-14)
 
 
 def test_double_filters():
