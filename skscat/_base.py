@@ -35,8 +35,11 @@ _BATCH_MEMORY_BYTES = 256 * 2**20
 # Working memory of the rows one CPU thread transforms at a time when
 # ``batch_size="auto"``: a cascade makes a pass over its batch per step, and
 # intermediates this small stay in the caches between passes (and come from
-# the allocator's recycled blocks, not fresh pages).
+# the allocator's recycled blocks, not fresh pages). Never fewer than
+# ``_THREAD_CHUNK_ROWS`` rows a thread: large images gain nothing from it, and
+# their FFTs get slower on fewer rows a call.
 _THREAD_CHUNK_BYTES = 64 * 2**20
+_THREAD_CHUNK_ROWS = 4
 # Backends computing on the host, whose batches may be split over threads.
 _HOST_BACKENDS = ("numpy", "numba")
 
@@ -288,7 +291,7 @@ class BatchedTransformer(TransformerMixin, BaseEstimator):
             n_threads = 1
         elif self.batch_size == "auto" and backend.name in _HOST_BACKENDS:
             per = max(1, int(self._bytes_per_sample() if per_sample is None else per_sample))
-            batch = min(batch, n_threads * max(1, _THREAD_CHUNK_BYTES // per))
+            batch = min(batch, n_threads * max(_THREAD_CHUNK_ROWS, _THREAD_CHUNK_BYTES // per))
         # one single-threaded backend per sub-batch slot (made on this thread)
         row_backends = []
 

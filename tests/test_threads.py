@@ -235,10 +235,16 @@ def test_auto_batches_hold_a_cache_sized_chunk_per_thread(monkeypatch):
     expected = Scattering1D(J=2, Q=1, n_jobs=1, batch_size=23).fit(X).transform(X)
     est = Scattering1D(J=2, Q=1, n_jobs=2).fit(X)
     monkeypatch.setattr(base, "_THREAD_CHUNK_BYTES", 4 * est._bytes_per_sample())
+    monkeypatch.setattr(base, "_THREAD_CHUNK_ROWS", 2)
     monkeypatch.setattr(Scattering1D, "_transform_batch", recording)
     np.testing.assert_array_equal(est.transform(X), expected)
     # batches of 2 threads x 4 rows, each split in two: 23 = 4 + 4 + 4 + 4 + 4 + 3
     assert sorted(seen) == [3] + [4] * 5
+    seen.clear()
+    monkeypatch.setattr(base, "_THREAD_CHUNK_ROWS", 6)  # the floor on rows a thread
+    seen.clear()
+    est.transform(X)
+    assert sorted(seen) == [5, 6, 6, 6]
     seen.clear()
     est.set_params(batch_size=23).transform(X)  # an explicit batch_size is kept
     assert sorted(seen) == [11, 12]
