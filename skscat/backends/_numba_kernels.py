@@ -374,31 +374,6 @@ def _inexact(re, im, lo, hi):
     return s > hi or (s < lo and (re != 0 or im != 0))
 
 
-@njit(**_JIT)
-def modulus(Z, lo, hi, out):
-    """``out = |Z|`` for interleaved complex rows ``Z`` (B, 2 S) into ``out`` (B, S).
-
-    ``sqrt(re**2 + im**2)``, vectorised; where the sum of squares leaves
-    ``[lo, hi]`` (it underflowed or overflowed, :func:`_inexact`) the value is
-    recomputed with ``hypot``, so the result matches :func:`numpy.abs` to
-    rounding at every scale.
-    """
-    B = Z.shape[0]
-    S = out.shape[1]
-    for b in prange(B):
-        z = Z[b]
-        o = out[b]
-        bad = 0
-        for i in range(S):
-            s = z[2 * i] * z[2 * i] + z[2 * i + 1] * z[2 * i + 1]
-            o[i] = math.sqrt(s)
-            bad += (s < lo) | (s > hi)
-        if bad:
-            for i in range(S):
-                if _inexact(z[2 * i], z[2 * i + 1], lo, hi):
-                    o[i] = math.hypot(z[2 * i], z[2 * i + 1])
-
-
 @njit(inline="always", **_JIT)  # called per row: numba's inlining keeps it vectorised
 def _modulus_into(z, lo, hi, u):
     """``u = |z|`` for one interleaved complex vector ``z`` (see :func:`modulus`)."""
@@ -412,6 +387,19 @@ def _modulus_into(z, lo, hi, u):
         for i in range(S):
             if _inexact(z[2 * i], z[2 * i + 1], lo, hi):
                 u[i] = math.hypot(z[2 * i], z[2 * i + 1])
+
+
+@njit(**_JIT)
+def modulus(Z, lo, hi, out):
+    """``out = |Z|`` for interleaved complex rows ``Z`` (B, 2 S) into ``out`` (B, S).
+
+    ``sqrt(re**2 + im**2)``, vectorised; where the sum of squares leaves
+    ``[lo, hi]`` (it underflowed or overflowed, :func:`_inexact`) the value is
+    recomputed with ``hypot``, so the result matches :func:`numpy.abs` to
+    rounding at every scale.
+    """
+    for b in prange(Z.shape[0]):
+        _modulus_into(Z[b], lo, hi, out[b])
 
 
 @njit(**_JIT)
