@@ -142,8 +142,25 @@ def _negligible(dtype) -> float:
     return float(np.finfo(dtype).eps) * _NEGLIGIBLE
 
 
-# Keyed by the bank array's identity; each entry keeps its array alive, so the id is not reused.
-_doubled_cache = BuildOnceCache(256)
+# Prepared copies of filter banks, keyed by the banks' identities; each entry
+# keeps its arrays alive, so an identity is not reused.
+_prepared_cache = BuildOnceCache(1024)
+
+
+def _per_bank(arrays: tuple, key: tuple, build):
+    """``build()``, cached while ``arrays`` are the same read-only arrays.
+
+    Filter banks are long-lived (module-level cache) and read-only, so what is
+    prepared from them once serves every later call; any writeable array
+    (its values could change) is prepared anew.
+    """
+    if not all(isinstance(a, np.ndarray) and not a.flags.writeable for a in arrays):
+        return build()
+    key = tuple(id(a) for a in arrays) + tuple(a.shape for a in arrays) + key
+    held, value = _prepared_cache.get(key, lambda: (arrays, build()))
+    if all(h is a for h, a in zip(held, arrays, strict=True)):
+        return value
+    return build()
 
 
 def _doubled(filters, dtype, ndim, scale=1.0):
@@ -160,21 +177,14 @@ def _doubled(filters, dtype, ndim, scale=1.0):
     two (the ``1 / k**ndim`` of a periodisation), so the scaled copy gives
     bit-identical products to scaling afterwards.
 
-    Filter banks are long-lived (module-level cache) and read-only, so their
-    prepared copies are cached too, keyed by the array's identity (the entry
-    keeps the array alive, so the identity is not reused).
+    Cached for read-only arrays (:func:`_per_bank`).
     """
     dtype = np.dtype(dtype)
-    if not (isinstance(filters, np.ndarray) and not filters.flags.writeable):
-        return _prepare_doubled(filters, dtype, ndim, scale)
-    # only read-only arrays (filter banks) are cached: their values cannot change
-    key = (id(filters), filters.shape, dtype.str, ndim, scale)
-    held, value = _doubled_cache.get(
-        key, lambda: (filters, _prepare_doubled(filters, dtype, ndim, scale))
+    return _per_bank(
+        (filters,),
+        ("doubled", dtype.str, ndim, scale),
+        lambda: _prepare_doubled(filters, dtype, ndim, scale),
     )
-    if held is filters:
-        return value
-    return _prepare_doubled(filters, dtype, ndim, scale)
 
 
 def _prepare_doubled(filters, dtype, ndim, scale):
@@ -195,10 +205,6 @@ def _prepare_doubled(filters, dtype, ndim, scale):
     return doubled, seg, density, int(above.sum())
 
 
-# Keyed as ``_doubled_cache``: the doubled filters with odd entries negated.
-_conj_doubled_cache = BuildOnceCache(256)
-
-
 def _conj_doubled(filters, doubled, dtype, k):
     """``doubled`` with its imaginary slots negated (products with conjugated spectra)."""
 
@@ -207,15 +213,7 @@ def _conj_doubled(filters, doubled, dtype, k):
         c[..., 1::2] *= -1
         return c
 
-    if not (isinstance(filters, np.ndarray) and not filters.flags.writeable):
-        return build()
-    key = (id(filters), filters.shape, np.dtype(dtype).str, k)
-    held, value = _conj_doubled_cache.get(key, lambda: (filters, build()))
-    return value if held is filters else build()
-
-
-# Keyed as ``_doubled_cache``: the two parts of 2-D filters for half spectra.
-_half_cache = BuildOnceCache(256)
+    return _per_bank((filters,), ("conj", np.dtype(dtype).str, k), build)
 
 
 def _half_parts(filters, dtype, k, seg):
@@ -230,15 +228,7 @@ def _half_parts(filters, dtype, k, seg):
         return _kernels().half_parts(stack * dtype.type(1.0 / (k * k)), seg, k)
 
     dtype = np.dtype(dtype)
-    if not (isinstance(filters, np.ndarray) and not filters.flags.writeable):
-        return build()
-    key = (id(filters), filters.shape, dtype.str, k)
-    held, value = _half_cache.get(key, lambda: (filters, build()))
-    return value if held is filters else build()
-
-
-# Keyed as ``_doubled_cache``: the doubled filters as quadrants (filter_fold_quad).
-_quad_cache = BuildOnceCache(256)
+    return _per_bank((filters,), ("half", dtype.str, k), build)
 
 
 def _quadrants(filters, doubled, dtype, M, N):
@@ -247,11 +237,7 @@ def _quadrants(filters, doubled, dtype, M, N):
     def build():
         return _kernels().quadrants(doubled, M, N)
 
-    if not (isinstance(filters, np.ndarray) and not filters.flags.writeable):
-        return build()
-    key = (id(filters), filters.shape, np.dtype(dtype).str, M, N)
-    held, value = _quad_cache.get(key, lambda: (filters, build()))
-    return value if held is filters else build()
+    return _per_bank((filters,), ("quadrants", np.dtype(dtype).str, M, N), build)
 
 
 def _word(rtype):
@@ -276,8 +262,6 @@ def _padded_transpose(a, dtype):
     return out
 
 
-# Keyed as ``_doubled_cache``, by the identities of the two (read-only) matrices.
-_spatial_cache = BuildOnceCache(64)
 # The row matrix of signals (one row, unused).
 _ONE_ROW = np.ones((1, 1))
 _ONE_ROW.flags.writeable = False
@@ -304,12 +288,7 @@ def _spatial_matrices(rows, cols, dtype):
             KT = np.zeros((0, 2), dtype=dtype)
         return rows2, colsT, KT
 
-    cacheable = all(isinstance(a, np.ndarray) and not a.flags.writeable for a in (rows, cols))
-    if not cacheable:
-        return build()
-    key = (id(rows), id(cols), rows.shape, cols.shape, np.dtype(dtype).str, _KRON_FACTOR)
-    held, value = _spatial_cache.get(key, lambda: ((rows, cols), build()))
-    return value if held[0] is rows and held[1] is cols else build()
+    return _per_bank((rows, cols), ("spatial", np.dtype(dtype).str, _KRON_FACTOR), build)
 
 
 def _irfft_basis(m: int, n: int, dtype):
