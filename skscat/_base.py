@@ -284,14 +284,23 @@ class BatchedTransformer(TransformerMixin, BaseEstimator):
         backend = get_backend(self.backend_, n_jobs=self.n_jobs)
         n_samples = X.shape[0]
         on_device = _is_device_array(X)
-        batch = self._resolve_batch_size(n_samples, per_sample)
-        self._check_memory(min(batch, n_samples), when=when, per_sample=per_sample)
+        per = self._bytes_per_sample() if per_sample is None else per_sample
+        # the estimates budget float64; float32 rows need half of it
+        per = max(1, int(per) * min(8, np.dtype(X.dtype).itemsize) // 8)
+        batch = self._resolve_batch_size(n_samples, per)
+        self._check_memory(min(batch, n_samples), when=when, per_sample=per)
         n_threads = backend.workers if split_rows and backend.name in _HOST_BACKENDS else 1
         if on_device:
             n_threads = 1
         elif self.batch_size == "auto" and backend.name in _HOST_BACKENDS:
-            per = max(1, int(self._bytes_per_sample() if per_sample is None else per_sample))
             batch = min(batch, n_threads * max(_THREAD_CHUNK_ROWS, _THREAD_CHUNK_BYTES // per))
+            # Rows larger than the batch budget still get one a thread, memory
+            # permitting: one row on all threads splits every FFT and kernel
+            # call, which scales far worse than a row a thread.
+            rows = min(n_threads, n_samples)
+            available = available_memory_bytes()
+            if batch < rows and (available is None or rows * per <= available):
+                batch = rows
         # one single-threaded backend per sub-batch slot (made on this thread)
         row_backends = []
 

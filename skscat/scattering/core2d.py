@@ -11,6 +11,9 @@ from ..filters.morlet2d import FilterBank2D
 from ._nonlinearities import rectify
 from ._paths2d import channel_index_2d
 
+# Bytes of second-order wavelet maps computed at a time (see ``scattering2d``).
+_CHUNK_BYTES = 8 * 2**20
+
 
 def scattering2d(
     x,
@@ -121,6 +124,13 @@ def scattering2d(
         del W1
         out[:, index[(j1,)]] = lowpass(U1, j1)
         for j2 in range(j1 + 1, J):
-            S2 = lowpass_last(wavelet(U1, j2, j1, (j1, j2)), j2)  # (n, K, K, ...)
-            out[:, index[(j1, j2)]] = S2.reshape((n, K * K) + S2.shape[3:])
+            # images a few at a time: the K * K maps of a path are the largest
+            # intermediates, and in chunks they stay in cache from the filter
+            # product through the inverse FFT to the low-pass
+            size = 2 * K * K * (M // 2**j2) * (N // 2**j2) * U1.itemsize
+            step = n if tape is not None else max(1, min(n, _CHUNK_BYTES // size))
+            for i in range(0, n, step):
+                rows = slice(i, min(n, i + step))
+                S2 = lowpass_last(wavelet(U1[rows], j2, j1, (j1, j2)), j2)  # (c, K, K, ...)
+                out[rows, index[(j1, j2)]] = S2.reshape((S2.shape[0], K * K) + S2.shape[3:])
     return out
