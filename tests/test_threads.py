@@ -248,3 +248,56 @@ def test_auto_batches_hold_a_cache_sized_chunk_per_thread(monkeypatch):
     seen.clear()
     est.set_params(batch_size=23).transform(X)  # an explicit batch_size is kept
     assert sorted(seen) == [11, 12]
+
+
+def _recorded_batches(monkeypatch, cls):
+    seen = []
+    original = cls._transform_batch
+
+    def recording(self, Xb, backend):
+        seen.append(Xb.shape[0])
+        return original(self, Xb, backend)
+
+    monkeypatch.setattr(cls, "_transform_batch", recording)
+    return seen
+
+
+def test_auto_batches_budget_float32_rows_at_half_the_float64_estimate(monkeypatch):
+    import skscat._base as base
+    from skscat import Scattering1D
+
+    X = np.random.default_rng(0).standard_normal((12, 64))
+    est = Scattering1D(J=2, Q=1, n_jobs=1).fit(X)
+    monkeypatch.setattr(base, "_BATCH_MEMORY_BYTES", 3 * est._bytes_per_sample())
+    monkeypatch.setattr(base, "_THREAD_CHUNK_ROWS", 1)
+    seen = _recorded_batches(monkeypatch, Scattering1D)
+    expected = est.transform(X)
+    assert seen == [3, 3, 3, 3]  # the float64 estimate: 3 rows a batch
+    seen.clear()
+    out = est.transform(X.astype(np.float32))
+    assert seen == [6, 6]  # float32 rows need half of it
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6 * np.abs(expected).max())
+
+
+def test_rows_larger_than_the_batch_budget_still_get_one_a_thread(monkeypatch):
+    import skscat._base as base
+    from skscat import Scattering1D
+
+    X = np.random.default_rng(0).standard_normal((5, 64))
+    expected = Scattering1D(J=2, Q=1, n_jobs=1, batch_size=1).fit(X).transform(X)
+    est = Scattering1D(J=2, Q=1, n_jobs=2).fit(X)
+    monkeypatch.setattr(base, "_BATCH_MEMORY_BYTES", est._bytes_per_sample() // 2)
+    seen = _recorded_batches(monkeypatch, Scattering1D)
+    # batches of two rows (one a thread), each split in two, then the last row
+    np.testing.assert_array_equal(est.transform(X), expected)
+    assert seen == [1] * 5
+    calls = []
+    original = base.row_blocks
+    monkeypatch.setattr(base, "row_blocks", lambda n, t: calls.append(n) or original(n, t))
+    est.transform(X)
+    assert calls == [2, 2, 1]
+    # unless the memory cannot hold a row a thread
+    monkeypatch.setattr(base, "available_memory_bytes", lambda: est._bytes_per_sample() * 3 // 2)
+    calls.clear()
+    np.testing.assert_array_equal(est.transform(X), expected)
+    assert calls == [1] * 5

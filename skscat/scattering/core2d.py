@@ -12,7 +12,7 @@ from ._nonlinearities import rectify
 from ._paths2d import channel_index_2d
 
 # Bytes of second-order wavelet maps computed at a time (see ``scattering2d``).
-_CHUNK_BYTES = 8 * 2**20
+_CHUNK_BYTES = 4 * 2**20
 
 
 def scattering2d(
