@@ -35,10 +35,11 @@ _BATCH_MEMORY_BYTES = 256 * 2**20
 # Working memory of the rows one CPU thread transforms at a time when
 # ``batch_size="auto"``: a cascade makes a pass over its batch per step, and
 # intermediates this small stay in the caches between passes (and come from
-# the allocator's recycled blocks, not fresh pages). Never fewer than
+# the allocator's recycled blocks, not fresh pages); counted in the data's
+# precision (float32 rows half their float64 estimate). Never fewer than
 # ``_THREAD_CHUNK_ROWS`` rows a thread: large images gain nothing from it, and
 # their FFTs get slower on fewer rows a call.
-_THREAD_CHUNK_BYTES = 64 * 2**20
+_THREAD_CHUNK_BYTES = 32 * 2**20
 _THREAD_CHUNK_ROWS = 4
 # Backends computing on the host, whose batches may be split over threads.
 _HOST_BACKENDS = ("numpy", "numba")
