@@ -50,7 +50,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.extending import overload
 
 # Kernels run on the calling thread without the GIL; the backend runs chunks
 # of the batch on several threads (``n_jobs``). ``parallel=False``: numba's
@@ -144,30 +145,46 @@ def _accumulate(Ub, half, M, N, w, x, lo, hi, ky, d, qmax):
             d[2 * q + 1] -= Ub[j + 1] * w[2 * y]
 
 
-@njit(fastmath=False, cache=True, error_model="numpy", inline="always")
-def _expand_row(Uw, Ub, x, M, N, dst, dw, r0, alt):
-    """Row ``x`` of the full spectrum whose half ``Ub`` is given, into ``dst[r0:]``.
+# The sign bit of the imaginary part of a complex64 moved as one uint64 word
+# (little-endian: the real part is the low half).
+_IMAG_SIGN = np.uint64(1 << 63)
 
-    ``Uw``, ``dw`` are ``Ub`` and ``dst`` viewed as one word per complex
-    value (:func:`filter_fold`'s ``word``); ``r0`` is even and ``alt`` is
-    ``(1, -1)`` repeated. The columns above ``N // 2``, ``conj(X[-x, N - y])``,
-    are a reversed copy of words (one vector shuffle) then a product with
-    ``alt`` (exact), instead of a scalar loop.
+
+def _conj_word(w):
+    """Conjugate of one complex value moved as a word (``uint64`` or ``complex128``)."""
+    if isinstance(w, np.uint64):
+        return w ^ _IMAG_SIGN
+    return w.conjugate()
+
+
+@overload(_conj_word, inline="always")
+def _conj_word_impl(w):
+    # flipping the sign bit is the exact negation of the imaginary part, as a
+    # product by -1 is: one integer vector instruction per word
+    if isinstance(w, types.Integer):
+        return lambda w: w ^ _IMAG_SIGN
+    return lambda w: w.conjugate()
+
+
+@njit(fastmath=False, cache=True, error_model="numpy", inline="always")
+def _expand_row(Uw, x, M, N, dw, w0):
+    """Row ``x`` of the full spectrum whose half ``Uw`` is given, into ``dw[w0:]``.
+
+    ``Uw`` and ``dw`` hold one word per complex value (:func:`filter_fold`'s
+    ``word``). The columns above ``N // 2``, ``conj(X[-x, N - y])``, are a
+    reversed copy of words with the imaginary sign flipped (:func:`_conj_word`,
+    exact), in the same loop: vector shuffles and one bitwise operation, no
+    second pass.
     """
     Nh = N // 2 + 1
-    rowh = np.uint64(2 * Nh)
-    base = np.uint64(x) * rowh
-    d0 = np.uint64(r0)
-    for i in range(rowh):
-        dst[d0 + i] = Ub[base + i]
+    base = np.uint64(x * Nh)
+    d0 = np.uint64(w0)
+    for i in range(np.uint64(Nh)):
+        dw[d0 + i] = Uw[base + i]
     # X[x, y] = conj(X[-x, N - y]) for y > N // 2
     wr = np.uint64(((M - x) % M) * Nh + N)  # word of column N - y is wr - y
-    w0 = np.uint64(r0 // 2)
     for y in range(np.uint64(Nh), np.uint64(N)):
-        dw[w0 + y] = Uw[wr - y]
-    n2 = np.uint64(2 * (N - Nh))
-    for i in range(n2):
-        dst[d0 + rowh + i] *= alt[i]
+        dw[d0 + y] = _conj_word(Uw[wr - y])
 
 
 @njit(**_JIT)
@@ -221,8 +238,6 @@ def filter_fold(U, half, M, N, F2, seg, sparse, expand, kx, ky, word, out):
     rowk = 2 * Nk
     size = M * row
     expand = half and (expand or not sparse)
-    alt = np.ones(row, dtype=U.dtype)
-    alt[1::2] = -1
     n_chunks = (B + _CHUNK - 1) // _CHUNK
     for chunk in prange(n_chunks):
         full = np.empty(size if expand else 0, dtype=U.dtype)
@@ -232,7 +247,7 @@ def filter_fold(U, half, M, N, F2, seg, sparse, expand, kx, ky, word, out):
                 Ub = U[b]
                 Uw = Ub.view(word.dtype)
                 for x in range(M):
-                    _expand_row(Uw, Ub, x, M, N, full, fullw, x * row, alt)
+                    _expand_row(Uw, x, M, N, fullw, x * N)
                 src = full
             else:
                 src = U[b]
@@ -736,8 +751,6 @@ def filter_fold_rows(U, M, N, F2, k, word, out):
     r1 = np.uint64(row)
     full = np.empty(k * row, dtype=U.dtype)
     fullw = full.view(word.dtype)
-    alt = np.ones(row, dtype=U.dtype)
-    alt[1::2] = -1
     for p in range(Mk):
         x0 = np.uint64(p * row)
         x1 = np.uint64((Mk + p) * row)
@@ -746,7 +759,7 @@ def filter_fold_rows(U, M, N, F2, k, word, out):
             Ub = U[b]
             Uw = Ub.view(word.dtype)
             for r in range(k):
-                _expand_row(Uw, Ub, p + r * Mk, M, N, full, fullw, r * row, alt)
+                _expand_row(Uw, p + r * Mk, M, N, fullw, r * N)
             for f in range(K):
                 w = F2[f]
                 o = out[b, f]
@@ -1054,28 +1067,31 @@ def filter_fold_quad(U, half, M, N, F4, word, out):
     rowk = 2 * Nk
     n = np.uint64(Mk * rowk)
     Nu = N // 2 + 1 if half else N
-    rowu = 2 * Nu
+    nk = np.uint64(Nk)
     P = np.empty(4 * Mk * rowk, dtype=U.dtype)
-    row = np.empty(2 * N, dtype=U.dtype)
-    roww = row.view(word.dtype)
-    alt = np.ones(2 * N, dtype=U.dtype)
-    alt[1::2] = -1
+    Pw = P.view(word.dtype)
     for b in range(B):
         Ub = U[b]
         Uw = Ub.view(word.dtype)
+        # the quadrants' rows written straight from the (half) spectrum, one
+        # word per complex value: no full row in between
         for x in range(M):
             a = x // Mk
             p = x - a * Mk
-            if half:
-                _expand_row(Uw, Ub, x, M, N, row, roww, 0, alt)
-            else:
-                for i in range(2 * N):
-                    row[i] = Ub[x * rowu + i]
-            for c in range(2):
-                dst = P[((2 * a + c) * Mk + p) * rowk : ((2 * a + c) * Mk + p + 1) * rowk]
-                src = row[c * rowk : (c + 1) * rowk]
-                for i in range(rowk):
-                    dst[i] = src[i]
+            d0 = np.uint64((2 * a * Mk + p) * Nk)  # quadrant (a, 0)
+            d1 = np.uint64(((2 * a + 1) * Mk + p) * Nk)  # quadrant (a, 1)
+            s0 = np.uint64(x * Nu)
+            for j in range(nk):
+                Pw[d0 + j] = Uw[s0 + j]
+            if not half:
+                for j in range(nk):
+                    Pw[d1 + j] = Uw[s0 + nk + j]
+                continue
+            # columns up to N / 2 stored; X[x, y] = conj(X[-x, N - y]) above
+            Pw[d1] = Uw[s0 + nk]
+            wr = np.uint64(((M - x) % M) * Nu + Nk)  # word of column N - (Nk + j) is wr - j
+            for j in range(np.uint64(1), nk):
+                Pw[d1 + j] = _conj_word(Uw[wr - j])
         s00 = P[0:n]
         s01 = P[n : 2 * n]
         s10 = P[2 * n : 3 * n]
