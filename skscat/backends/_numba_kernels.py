@@ -65,6 +65,12 @@ _JIT = dict(parallel=False, fastmath=False, cache=True, error_model="numpy", nog
 # Inputs per parallel task in :func:`filter_fold` (its scratch is per task).
 _CHUNK = 16
 
+# Pairs of output rows per block of :func:`filter_fold_half`: each (input,
+# filter) writes that many consecutive output rows at a time (streams the
+# prefetchers follow) while the block's filter rows stay in the L2 cache
+# (measured on 288 x 288 by 4 and 8: 1.1x to 1.3x faster than one pair).
+_HALF_PAIRS = 8
+
 
 def filter_segments(filters: np.ndarray, threshold: float) -> np.ndarray:
     """Where each row of each filter is not negligible, as column ranges.
@@ -930,51 +936,57 @@ def filter_fold_half(U, M, N, F2, runs, ptr, kx, ky, word, out):
     rowh = 2 * Nh
     rowk = 2 * Nk
     one = np.uint64(1)
-    R = np.empty(2 * rowk, dtype=U.dtype)
+    # scratch rows (in L1): the part-0 sums of output rows p and -p, then the
+    # part-1 sums accumulated at the reflected positions
+    S = np.empty(4 * rowk, dtype=U.dtype)
+    S64 = S.view(word.dtype)
     T = np.empty(rowk, dtype=U.dtype)
-    R64 = R.view(word.dtype)
     T64 = T.view(word.dtype)
     nk = np.uint64(Nk)
     urowk = np.uint64(rowk)
+    n_scratch = np.uint64(4 * rowk)
     # output rows p and -p (mod Mk) together: the reflected part of each is
-    # accumulated from the other's input rows, so both are complete here,
-    # and the rows of the K filters stay in cache for the whole batch
-    for p in range(Mk // 2 + 1):
-        pair = (p, (Mk - p) % Mk)
-        n_rows = 1 if pair[1] == p else 2
+    # accumulated from the other's input rows, so both are complete here;
+    # blocks of pairs: the block's filter rows stay in cache for the batch
+    n_pairs = Mk // 2 + 1
+    for p0 in range(0, n_pairs, _HALF_PAIRS):
         for b in range(B):
             Ub = U[b]
             for f in range(K):
                 o = out[b, f]
-                for t in range(n_rows):
-                    pt = pair[t]
-                    o[pt * rowk : (pt + 1) * rowk] = 0
-                    R[t * rowk : (t + 1) * rowk] = 0
-                    for a in range(kx):
-                        x = pt + a * Mk
-                        base = np.uint64(x * rowh)
-                        for part in range(2):
-                            d = o if part == 0 else R
-                            drow = np.uint64(pt * rowk if part == 0 else t * rowk)
-                            w = F2[f, part]
-                            # runs: (first column, first output column, length)
-                            for r in range(ptr[f, part, x], ptr[f, part, x + 1]):
-                                n2 = np.uint64(2 * runs[r, 2])
-                                s0 = base + np.uint64(2 * runs[r, 0])
-                                d0 = drow + np.uint64(2 * runs[r, 1])
-                                for i in range(n2):
-                                    d[d0 + i] += Ub[s0 + i] * w[s0 + i]
-                # the reflected parts: output (p, q) takes R[-p, -q]; the
-                # complex values reversed as 64-bit words (one vector shuffle)
-                for t in range(n_rows):
-                    pt = pair[1 - t] if n_rows == 2 else p
-                    od = o[pt * rowk : (pt + 1) * rowk]
-                    r64 = R64[t * Nk : (t + 1) * Nk]
-                    T64[0] = r64[0]
-                    for q in range(one, nk):
-                        T64[q] = r64[nk - q]
-                    for i in range(urowk):
-                        od[i] += T[i]
+                for p in range(p0, min(n_pairs, p0 + _HALF_PAIRS)):
+                    pair = (p, (Mk - p) % Mk)
+                    n_rows = 1 if pair[1] == p else 2
+                    for i in range(n_scratch):
+                        S[i] = 0
+                    for t in range(n_rows):
+                        x0 = pair[t]
+                        for a in range(kx):
+                            x = x0 + a * Mk
+                            base = np.uint64(x * rowh)
+                            for part in range(2):
+                                drow = np.uint64((2 * part + t) * rowk)
+                                w = F2[f, part]
+                                # runs: (first column, first output column, length)
+                                for r in range(ptr[f, part, x], ptr[f, part, x + 1]):
+                                    n2 = np.uint64(2 * runs[r, 2])
+                                    s0 = base + np.uint64(2 * runs[r, 0])
+                                    d0 = drow + np.uint64(2 * runs[r, 1])
+                                    for i in range(n2):
+                                        S[d0 + i] += Ub[s0 + i] * w[s0 + i]
+                    # output (p, q): its part-0 sum plus R[-p, -q], R the other
+                    # row's part-1 sums (complex values reversed as words: one
+                    # vector shuffle); each output row written once
+                    for t in range(n_rows):
+                        pt = pair[t]
+                        rr = np.uint64((2 + (1 - t if n_rows == 2 else 0)) * Nk)
+                        T64[0] = S64[rr]
+                        for q in range(one, nk):
+                            T64[q] = S64[rr + nk - q]
+                        od = o[pt * rowk : (pt + 1) * rowk]
+                        sa = S[t * rowk : (t + 1) * rowk]
+                        for i in range(urowk):
+                            od[i] = sa[i] + T[i]
 
 
 KERNELS += (filter_fold_half,)
