@@ -1084,9 +1084,10 @@ def filter_fold_quad(U, half, M, N, F4, word, out):
     Parameters
     ----------
     U, half, M, N, word, out : as in :func:`filter_fold` (``M``, ``N`` even).
-    F4 : float array (K, 4, (M // 2) * 2 * (N // 2))
-        Doubled real filters times ``1 / 4``, as quadrants ``2 a + c``
-        (:func:`quadrants`).
+    F4 : float array (K, 4, (M // 2) * (N // 2))
+        Real filters times ``1 / 4`` (not doubled: each value multiplies the
+        real and the imaginary part of one complex value), as quadrants
+        ``2 a + c`` (:func:`quadrants`).
     """
     B = U.shape[0]
     K = F4.shape[0]
@@ -1094,6 +1095,9 @@ def filter_fold_quad(U, half, M, N, F4, word, out):
     Nk = N // 2
     rowk = 2 * Nk
     n = np.uint64(Mk * rowk)
+    nq = np.uint64(Mk * Nk)
+    one = np.uint64(1)
+    two = np.uint64(2)
     Nu = N // 2 + 1 if half else N
     nk = np.uint64(Nk)
     P = np.empty(4 * Mk * rowk, dtype=U.dtype)
@@ -1131,15 +1135,18 @@ def filter_fold_quad(U, half, M, N, F4, word, out):
             w01 = w[1]
             w10 = w[2]
             w11 = w[3]
-            for i in range(n):
-                o[i] = (s00[i] * w00[i] + s01[i] * w01[i]) + (s10[i] * w10[i] + s11[i] * w11[i])
+            for j in range(nq):
+                i = two * j
+                o[i] = (s00[i] * w00[j] + s01[i] * w01[j]) + (s10[i] * w10[j] + s11[i] * w11[j])
+                i += one
+                o[i] = (s00[i] * w00[j] + s01[i] * w01[j]) + (s10[i] * w10[j] + s11[i] * w11[j])
 
 
 KERNELS += (filter_fold_quad,)
 
 
-def quadrants(F2: np.ndarray, M: int, N: int) -> np.ndarray:
-    """Doubled filters ``(K, M * 2 N)`` as the quadrants :func:`filter_fold_quad` takes."""
-    K = F2.shape[0]
-    Q = F2.reshape(K, 2, M // 2, 2, N // 2, 2).transpose(0, 1, 3, 2, 4, 5)
+def quadrants(F: np.ndarray, M: int, N: int) -> np.ndarray:
+    """Real filters ``(K, M * N)`` as the quadrants :func:`filter_fold_quad` takes."""
+    K = F.shape[0]
+    Q = F.reshape(K, 2, M // 2, 2, N // 2).transpose(0, 1, 3, 2, 4)
     return np.ascontiguousarray(Q).reshape(K, 4, -1)

@@ -241,10 +241,10 @@ def _half_parts(filters, dtype, k, seg):
 
 
 def _quadrants(filters, doubled, dtype, M, N):
-    """:func:`~skscat.backends._numba_kernels.quadrants` of ``doubled``, cached."""
+    """:func:`~skscat.backends._numba_kernels.quadrants` of ``doubled`` not doubled, cached."""
 
     def build():
-        return _kernels().quadrants(doubled, M, N)
+        return _kernels().quadrants(np.ascontiguousarray(doubled[..., ::2]), M, N)
 
     return _per_bank((filters,), ("quadrants", np.dtype(dtype).str, M, N), build)
 
