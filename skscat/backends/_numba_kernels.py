@@ -9,7 +9,11 @@ at ``2 y + 1``) so that the loops are plain float arithmetic in the input's
 precision (float32 stays float32); the real Fourier filters are passed
 "doubled" (each value repeated for the real and the imaginary part, see
 :func:`double_filters`) so that a complex-by-real product is one contiguous,
-vectorisable loop. Each kernel writes into arrays the caller allocates.
+vectorisable loop, except where the dense products take them as they are
+(:func:`filter_fold_rows`, :func:`filter_fold_quad`: the real and imaginary
+parts of one value in one loop iteration, which LLVM vectorises as
+interleaved accesses, with half the filter bytes). Each kernel writes into
+arrays the caller allocates.
 
 The fusions, and what they replace in :class:`~skscat.backends.numpy_backend.NumpyBackend`:
 
@@ -734,8 +738,8 @@ def filter_fold_rows(U, M, N, F, k, word, out):
     are in cache: large grids (whose filters do not fit in cache) are read
     once per call instead of once per input. The filters are not doubled:
     each value multiplies the real and the imaginary part of one complex
-    value (half the filter bytes to move; LLVM's interleaved vector loads
-    and stores, measured 1.2x faster than doubled filters).
+    value (half the filter bytes to move, fewer vector loads: LLVM
+    vectorises the pair as interleaved loads and stores).
 
     Parameters
     ----------
