@@ -216,6 +216,15 @@ def _conj_doubled(filters, doubled, dtype, k):
     return _per_bank((filters,), ("conj", np.dtype(dtype).str, k), build)
 
 
+def _single(filters, doubled, dtype, ndim, k):
+    """``doubled`` (from :func:`_doubled`) without its repeats: one value per entry, cached."""
+
+    def build():
+        return np.ascontiguousarray(doubled[..., ::2])
+
+    return _per_bank((filters,), ("single", np.dtype(dtype).str, ndim, k), build)
+
+
 def _half_parts(filters, dtype, k, seg):
     """:func:`~skscat.backends._numba_kernels.half_parts` of ``filters / k**2``, cached.
 
@@ -232,10 +241,10 @@ def _half_parts(filters, dtype, k, seg):
 
 
 def _quadrants(filters, doubled, dtype, M, N):
-    """:func:`~skscat.backends._numba_kernels.quadrants` of ``doubled``, cached."""
+    """:func:`~skscat.backends._numba_kernels.quadrants` of ``doubled`` not doubled, cached."""
 
     def build():
-        return _kernels().quadrants(doubled, M, N)
+        return _kernels().quadrants(np.ascontiguousarray(doubled[..., ::2]), M, N)
 
     return _per_bank((filters,), ("quadrants", np.dtype(dtype).str, M, N), build)
 
@@ -526,7 +535,7 @@ class NumbaBackend(NumpyBackend):
         lanes_bytes = M * n_last * 2 * _FOLD_LANES * rtype.itemsize
         if sparse and ndim == 2 and lanes_bytes <= _FOLD_LANES_BYTES:
             # small grids: runs too short to vectorise, so inputs side by side
-            F = np.ascontiguousarray(F2[:, ::2])
+            F = _single(filters, F2, rtype, ndim, k)
             self._run(
                 _kernels().filter_fold_lanes,
                 (
@@ -560,9 +569,10 @@ class NumbaBackend(NumpyBackend):
             )
         elif half and not sparse and ndim == 2 and kx == k <= 2 and F2.nbytes > _FOLD_ROWS_BYTES:
             # filters larger than the cache: read once per call, not per input
+            F = _single(filters, F2, rtype, ndim, k)
             self._run(
                 _kernels().filter_fold_rows,
-                (_real_view(U), M, n_last, F2, k, _word(rtype), _real_view(out)),
+                (_real_view(U), M, n_last, F, k, _word(rtype), _real_view(out)),
                 (0, 6),
                 U.shape[0],
                 F2.size,

@@ -385,22 +385,27 @@ def test_filter_fold_lanes_equals_segment_loops(rng, lanes):
     np.testing.assert_array_equal(got, want)
 
 
-@pytest.mark.parametrize("M, N", [(4, 6), (8, 4)])
+@pytest.mark.parametrize("M, N", [(4, 6), (8, 4), (6, 10)])
 @pytest.mark.parametrize("k", [1, 2])
-def test_filter_fold_rows_equals_filter_fold(rng, M, N, k):
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_filter_fold_rows_equals_filter_fold(rng, M, N, k, dtype):
     """Row by row over all inputs and filters: the same expression, the same bits."""
     B, Kf = 3, 2
+    word, ctype = (_W64, complex) if dtype == np.float64 else (_W32, np.complex64)
     x = rng.standard_normal((B, M, N))
-    U = _iv(np.fft.rfftn(x, axes=(1, 2)))
-    F = rng.standard_normal((Kf, M, N))
+    U = _iv(np.fft.rfftn(x, axes=(1, 2)).astype(ctype))
+    F = rng.standard_normal((Kf, M, N)).astype(dtype)
     seg = K.filter_segments(F, 1e-12)
-    F2 = K.double_filters(F / (k * k)).reshape(Kf, -1)
-    want = np.empty((B, Kf, (M // k) * (N // k)), dtype=complex)
-    K.filter_fold(U, True, M, N, F2, seg, False, True, k, k, _W64, want.view(float))
+    F2 = K.double_filters(F / dtype(k * k)).reshape(Kf, -1)
+    want = np.empty((B, Kf, (M // k) * (N // k)), dtype=ctype)
+    K.filter_fold(U, True, M, N, F2, seg, False, True, k, k, word, want.view(dtype))
+    # the filters as rows takes them not doubled
+    Fs = np.ascontiguousarray(F2[:, ::2])
     for kernel in (K.filter_fold_rows, K.filter_fold_rows.py_func):
         got = np.empty_like(want)
-        kernel(U, M, N, F2, k, _W64, got.view(float))
-        np.testing.assert_array_equal(got, want)
+        kernel(U, M, N, Fs, k, word, got.view(dtype))
+        bits = np.dtype(f"u{np.dtype(dtype).itemsize}")
+        np.testing.assert_array_equal(got.view(dtype).view(bits), want.view(dtype).view(bits))
 
 
 @pytest.mark.parametrize(
@@ -477,21 +482,25 @@ def test_skipped_filter_entries_below_the_stated_bound(rng, dtype):
 
 @pytest.mark.parametrize("half", [False, True])
 @pytest.mark.parametrize("M, N", [(4, 6), (8, 4), (6, 10)])
-def test_filter_fold_quad_equals_filter_fold(rng, half, M, N):
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_filter_fold_quad_equals_filter_fold(rng, half, M, N, dtype):
     """Quadrant layout: the dense by-2 expression of filter_fold, the same bits."""
     B, Kf = 3, 2
+    word, ctype = (_W64, complex) if dtype == np.float64 else (_W32, np.complex64)
     x = rng.standard_normal((B, M, N))
-    U = _iv(np.fft.rfftn(x, axes=(1, 2)) if half else np.fft.fftn(x, axes=(1, 2)))
-    F = rng.standard_normal((Kf, M, N))
+    X = np.fft.rfftn(x, axes=(1, 2)) if half else np.fft.fftn(x, axes=(1, 2))
+    U = _iv(X.astype(ctype))
+    F = rng.standard_normal((Kf, M, N)).astype(dtype)
     seg = K.filter_segments(F, 1e-12)
-    F2 = K.double_filters(F / 4).reshape(Kf, -1)
-    want = np.empty((B, Kf, (M // 2) * (N // 2)), dtype=complex)
-    K.filter_fold(U, half, M, N, F2, seg, False, True, 2, 2, _W64, want.view(float))
-    F4 = K.quadrants(F2, M, N)
+    F2 = K.double_filters(F / dtype(4)).reshape(Kf, -1)
+    want = np.empty((B, Kf, (M // 2) * (N // 2)), dtype=ctype)
+    K.filter_fold(U, half, M, N, F2, seg, False, True, 2, 2, word, want.view(dtype))
+    F4 = K.quadrants(np.ascontiguousarray(F2[:, ::2]), M, N)
+    bits = np.dtype(f"u{np.dtype(dtype).itemsize}")
     for kernel in (K.filter_fold_quad, K.filter_fold_quad.py_func):
         got = np.full_like(want, np.nan)
-        kernel(U, half, M, N, F4, _W64, got.view(float))
-        np.testing.assert_array_equal(got, want)
+        kernel(U, half, M, N, F4, word, got.view(dtype))
+        np.testing.assert_array_equal(got.view(dtype).view(bits), want.view(dtype).view(bits))
 
 
 def test_filter_segments_cover_wrapped_support():
