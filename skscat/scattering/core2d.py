@@ -12,7 +12,7 @@ from ._nonlinearities import rectify
 from ._paths2d import channel_index_2d
 
 # Bytes of second-order wavelet maps computed at a time (see ``scattering2d``).
-_CHUNK_BYTES = 4 * 2**20
+_CHUNK_BYTES = 8 * 2**20
 
 
 def scattering2d(
@@ -127,7 +127,7 @@ def scattering2d(
             # images a few at a time: the K * K maps of a path are the largest
             # intermediates, and in chunks they stay in cache from the filter
             # product through the inverse FFT to the low-pass
-            size = 2 * K * K * (M // 2**j2) * (N // 2**j2) * U1.itemsize
+            size = K * K * (M // 2**j2) * (N // 2**j2) * U1.itemsize
             step = n if tape is not None else max(1, min(n, _CHUNK_BYTES // size))
             for i in range(0, n, step):
                 rows = slice(i, min(n, i + step))
