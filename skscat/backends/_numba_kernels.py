@@ -378,11 +378,11 @@ def _inexact(re, im, lo, hi):
 def _modulus_into(z, lo, hi, u):
     """``u = |z|`` for one interleaved complex vector ``z`` (see :func:`modulus`)."""
     S = u.size
-    bad = 0
+    bad = False  # a boolean OR reduction: half the cost of counting (float32, in cache)
     for i in range(S):
         s = z[2 * i] * z[2 * i] + z[2 * i + 1] * z[2 * i + 1]
         u[i] = math.sqrt(s)
-        bad += (s < lo) | (s > hi)
+        bad |= (s < lo) | (s > hi)
     if bad:
         for i in range(S):
             if _inexact(z[2 * i], z[2 * i + 1], lo, hi):
@@ -463,6 +463,7 @@ def lowpass_spatial(Z, complex_input, M, N, signals, rows, colsT, KT, lo, hi, gr
     T = np.empty((rows_u, KT.shape[1] if kron else wp), dtype=dt)
     T2 = T if kron else T[: group * M].reshape(M, group * wp)  # (x, (c, q))
     O = np.empty((hp, group * wp), dtype=dt)
+    V = np.empty(0 if kron else S, dtype=dt)
     for b0 in range(0, B, group):
         nc = min(group, B - b0)
         for c in range(nc):
@@ -473,12 +474,14 @@ def lowpass_spatial(Z, complex_input, M, N, signals, rows, colsT, KT, lo, hi, gr
                 else:
                     Uf[c * S : (c + 1) * S] = z
                 continue
+            if complex_input:  # the whole map at once, then its rows into place
+                _modulus_into(z, lo, hi, V)
+            src = V if complex_input else z
             for x in range(M):
                 d = Uf[(x * group + c) * N : (x * group + c + 1) * N]
-                if complex_input:
-                    _modulus_into(z[2 * x * N : 2 * (x + 1) * N], lo, hi, d)
-                else:
-                    d[:] = z[x * N : (x + 1) * N]
+                s = src[x * N : (x + 1) * N]
+                for y in range(N):
+                    d[y] = s[y]
         np.dot(U, KT if kron else colsT, T)
         if kron or signals:
             for c in range(nc):
