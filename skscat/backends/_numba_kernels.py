@@ -27,7 +27,10 @@ The fusions, and what they replace in :class:`~skscat.backends.numpy_backend.Num
   :func:`filter_fold_quad` (dense filters periodised by 2 on small grids,
   laid out by quadrants).
 - :func:`lowpass_fold_hermitian` -- product with a real, symmetric low-pass
-  and periodisation, half spectrum in, half spectrum out (for ``irfft``).
+  and periodisation, half spectrum in, half spectrum out (for ``irfft``);
+  on 2-D grids, whose periodised rows are a few values long, the same as a
+  list of terms per output value: :func:`lowpass_fold_terms` (terms from
+  :func:`lowpass_fold_plan`).
 - :func:`modulus` -- complex to real modulus.
 - :func:`phase_double` -- the phase harmonic ``[z]^2 = z^2 / |z|`` given
   ``|z|`` (phase harmonics' repeated phase doubling), in one pass.
@@ -364,6 +367,131 @@ def lowpass_fold_hermitian(U, M, N, F2, seg, sparse, kx, ky, scale, out):
                 o[i] *= scale
 
 
+def lowpass_fold_plan(F2, seg, sparse, M, N, kx, ky):
+    """The product with a real symmetric filter and periodisation, on half spectra, as terms.
+
+    Half spectrum in, half spectrum out (for ``irfft``), the product with a
+    real filter ``F`` with ``F[x, y] == F[-x, -y]`` (so the product is again
+    the spectrum of a real signal) then the periodisation (sub-sampling by
+    ``kx, ky`` in space) is a fixed sparse linear map on interleaved values:
+    output value ``i`` is the sum over its terms ``t`` of ``U[src[t]] *
+    w[t]``, in :func:`lowpass_fold_terms`. Columns above ``N // 2`` are read
+    through Hermitian symmetry, ``X[x, y] = conj(X[-x, N - y])``: the
+    imaginary part's weight is negated (``a - u w`` is ``a + u (-w)``
+    exactly). Each output's terms are added in one fixed order: input rows
+    ``x`` ascending, then the row's segments, then the periodised copies
+    ``c`` (columns ``c * (N // ky) + q``) ascending.
+
+    Parameters
+    ----------
+    F2 : float array (M * 2 * N)
+        Doubled real filter (:func:`double_filters`).
+    seg : int array (M, 4)
+        Column ranges of each row outside which the filter is negligible
+        (:func:`filter_segments`).
+    sparse : bool
+        List only the terms in the segments (a narrow low-pass) instead of
+        every column.
+    M, N, kx, ky : int
+        Size of the full spectra and sub-sampling factors.
+
+    Returns
+    -------
+    ptr : int64 array (n + 1,)
+        ``n = (M // kx) * 2 * ((N // ky) // 2 + 1)`` output values; the
+        terms of value ``i`` are ``ptr[i] .. ptr[i + 1] - 1``.
+    src : int32 array
+        Indices into one interleaved half spectrum.
+    w : array of ``F2``'s dtype
+    planes : int
+        When every output value has the same number of terms (no segments),
+        that number, and ``src`` and ``w`` are laid out term by term (the
+        ``r``-th terms of all outputs at ``r * n .. (r + 1) * n - 1``);
+        else 0.
+    """
+    Nh, Mk, Nk = N // 2 + 1, M // kx, N // ky
+    Nkh = Nk // 2 + 1
+    n = Mk * 2 * Nkh
+    F = np.asarray(F2).reshape(M, 2 * N)[:, 0::2]
+    if sparse:
+        ranges = [(seg[:, 0], seg[:, 1]), (seg[:, 2], seg[:, 3])]
+    else:
+        ranges = [(np.zeros(M, np.int64), np.full(M, N, np.int64))]
+    y = np.arange(N)
+    xs, ys, keys = [], [], []
+    for g, (lo, hi) in enumerate(ranges):
+        x_g, y_g = np.nonzero((y >= lo[:, None]) & (y < hi[:, None]) & (y % Nk < Nkh))
+        xs.append(x_g)
+        ys.append(y_g)
+        keys.append(((x_g * 2 + g) * ky + y_g // Nk) * N + y_g)  # the order of the sums
+    x, y, key = (np.concatenate(a).astype(np.int64) for a in (xs, ys, keys))
+    stored = y < Nh
+    src = np.where(stored, x * 2 * Nh + 2 * y, ((M - x) % M) * 2 * Nh + 2 * (N - y))
+    dst = 2 * ((x % Mk) * Nkh + y % Nk)
+    w = F[x, y]
+    src = np.stack([src, src + 1], axis=1).reshape(-1)
+    dst = np.stack([dst, dst + 1], axis=1).reshape(-1)
+    w = np.stack([w, np.where(stored, w, -w)], axis=1).reshape(-1)
+    order = np.lexsort((np.repeat(key, 2), dst))
+    counts = np.bincount(dst, minlength=n)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    src, w = src[order].astype(np.int32), w[order]
+    planes = 0 if sparse or counts.min() != counts.max() else int(counts[0])
+    if planes:
+        src, w = (a.reshape(n, planes).T.reshape(-1) for a in (src, w))
+    return ptr, np.ascontiguousarray(src), np.ascontiguousarray(w), planes
+
+
+@njit(**_JIT)
+def lowpass_fold_terms(U, ptr, src, w, planes, scale, scaled, out):
+    """``out[b, i] = sum(U[b, src[t]] * w[t])`` over the terms of output ``i``, times ``scale``.
+
+    Parameters
+    ----------
+    U : float array (B, M * 2 * (N // 2 + 1))
+        Interleaved half spectra of real signals.
+    ptr, src, w, planes :
+        The terms (:func:`lowpass_fold_plan`).
+    scale : float
+        Applied when ``scaled`` (the ``1 / (kx ky)`` of the periodisation).
+    out : float array (B, n)
+        Interleaved half spectra of the periodised products.
+
+    Notes
+    -----
+    Laid out term by term (``planes``: a dense filter) the inner loop runs
+    over the outputs, gathering the inputs, vectorised: 1.5-2x faster than
+    loops over the periodised rows, which are a few values long on the
+    coarse grids. Otherwise (a narrow filter) each output's sum is one
+    register over its listed terms, and only the non-negligible terms are
+    read (3x faster than scanning the rows for their segments). Both add
+    each output's terms in the plan's order, whatever the batch split.
+    """
+    n = out.shape[1]
+    zero = scale - scale
+    for b in prange(U.shape[0]):
+        u = U[b]
+        o = out[b]
+        if planes:
+            for i in range(n):
+                o[i] = zero
+            for r in range(planes):
+                s = src[r * n : (r + 1) * n]
+                ws = w[r * n : (r + 1) * n]
+                for i in range(n):
+                    o[i] += u[s[i]] * ws[i]
+            if scaled:
+                for i in range(n):
+                    o[i] *= scale
+            continue
+        for i in range(n):
+            acc = zero
+            for t in range(ptr[i], ptr[i + 1]):
+                acc += u[src[t]] * w[t]
+            o[i] = acc * scale if scaled else acc
+
+
 @njit(fastmath=False, cache=True, error_model="numpy")
 def _inexact(re, im, lo, hi):
     """Whether ``sqrt(re**2 + im**2)`` may differ from ``hypot(re, im)`` by more
@@ -600,6 +728,7 @@ def cross_lag_sums(F1, F2, rows, cols, E, out):
 KERNELS = (
     filter_fold,
     lowpass_fold_hermitian,
+    lowpass_fold_terms,
     modulus,
     lowpass_spatial,
     phase_double,

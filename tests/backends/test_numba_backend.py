@@ -524,6 +524,34 @@ def test_lowpass_fold_hermitian_py_func(rng, M, N, kx, ky):
         np.testing.assert_allclose(out.reshape(want.shape), want, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("M, N, kx, ky", [(4, 6, 2, 2), (8, 8, 4, 4), (1, 8, 1, 2), (3, 5, 1, 1)])
+def test_lowpass_fold_terms_py_func(rng, M, N, kx, ky):
+    B = 2
+    x = rng.standard_normal((B, M, N))
+    U = np.fft.rfftn(x, axes=(1, 2))
+    phi = _symmetric(rng, (M, N), np.float64)
+    Mk, Nk = M // kx, N // ky
+    phi[:, 1:2] = 0.0  # negligible columns (kept symmetric: column N - 1 too)
+    phi[:, N - 1 :] = 0.0 if N > 2 else phi[:, N - 1 :]
+    F2 = K.double_filters(phi).reshape(-1)
+    seg = K.filter_segments(phi[None], 1e-12)[0]
+    scale = 1.0 / (kx * ky)
+    for sparse in (False, True):
+        ptr, src, w, planes = K.lowpass_fold_plan(F2, seg, sparse, M, N, kx, ky)
+        # dense: every output sums one term per row and periodised copy, laid out by term
+        assert planes == (0 if sparse else kx * ky)
+        if sparse:  # the negligible columns are not listed
+            assert ptr[-1] < 2 * M * ky * (Nk // 2 + 1)
+        want = np.empty((B, Mk * (Nk // 2 + 1)), dtype=complex)
+        K.lowpass_fold_hermitian.py_func(
+            _iv(U), M, N, F2, seg, sparse, kx, ky, scale, want.view(float)
+        )
+        got = np.empty_like(want)
+        K.lowpass_fold_terms.py_func(_iv(U), ptr, src, w, planes, scale, kx * ky > 1, _iv(got))
+        # the same terms added in the same order: the same bits
+        np.testing.assert_array_equal(got.view(float), want.view(float))
+
+
 def test_modulus_py_func(rng):
     z = _complex(rng, (3, 7), np.float64)
     z[0, 0] = 1e-200 + 1e-200j  # squares underflow: hypot path
