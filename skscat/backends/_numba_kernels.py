@@ -460,13 +460,14 @@ def lowpass_fold_terms(U, ptr, src, w, planes, scale, scaled, out):
 
     Notes
     -----
-    Laid out term by term (``planes``: a dense filter) the inner loop runs
-    over the outputs, gathering the inputs, vectorised: 1.5-2x faster than
-    loops over the periodised rows, which are a few values long on the
-    coarse grids. Otherwise (a narrow filter) each output's sum is one
-    register over its listed terms, and only the non-negligible terms are
-    read (3x faster than scanning the rows for their segments). Both add
-    each output's terms in the plan's order, whatever the batch split.
+    Laid out term by term (``planes``: a dense filter) the inner loops run
+    over the outputs, one gathering the inputs, one multiplying and adding
+    (vectorised): 1.5-2x faster than loops over the periodised rows, which
+    are a few values long on the coarse grids. Otherwise (a narrow filter)
+    each output's sum is one register over its listed terms, and only the
+    non-negligible terms are read (2.5-3.5x faster than scanning the rows
+    for their segments). Both add each output's terms in the plan's order,
+    whatever the batch split.
     """
     n = out.shape[1]
     zero = scale - scale
@@ -474,13 +475,18 @@ def lowpass_fold_terms(U, ptr, src, w, planes, scale, scaled, out):
         u = U[b]
         o = out[b]
         if planes:
+            g = np.empty(n, dtype=out.dtype)  # per input: the loop is parallel
             for i in range(n):
                 o[i] = zero
             for r in range(planes):
                 s = src[r * n : (r + 1) * n]
                 ws = w[r * n : (r + 1) * n]
+                # the gather alone (LLVM leaves gathers scalar here), then a
+                # vectorised product: 1.1-1.2x faster than one loop
                 for i in range(n):
-                    o[i] += u[s[i]] * ws[i]
+                    g[i] = u[s[i]]
+                for i in range(n):
+                    o[i] += g[i] * ws[i]
             if scaled:
                 for i in range(n):
                     o[i] *= scale
