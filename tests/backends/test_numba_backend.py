@@ -167,12 +167,15 @@ def test_lowpass_spatial_matches_matrix_products(rng, dtype, ndim, lead, space, 
 )
 @pytest.mark.parametrize("modulus", [True, False])
 @pytest.mark.parametrize("kron", [True, False])
+@pytest.mark.parametrize("single", [False, True])
 def test_lowpass_spatial_independent_of_batch_split(
-    rng, monkeypatch, dtype, ndim, space, h, w, modulus, kron
+    rng, monkeypatch, dtype, ndim, space, h, w, modulus, kron, single
 ):
     """Each map's low-pass is bit-identical however the samples (first axis) are
     split into calls and threads, down to one sample per call."""
-    monkeypatch.setattr(nbm, "_SPATIAL_GROUP_BYTES", 3 * int(np.prod(space)) * 8)  # groups < 6
+    # groups < 6 maps, or (single) of one map: the products' other order
+    group_bytes = 1 if single else 3 * int(np.prod(space)) * 8
+    monkeypatch.setattr(nbm, "_SPATIAL_GROUP_BYTES", group_bytes)
     monkeypatch.setattr(nbm, "_KRON_FACTOR", 1e9 if kron else 0.0)
     lead = (7, 6)
     if modulus:
