@@ -555,6 +555,33 @@ def test_lowpass_fold_terms_py_func(rng, M, N, kx, ky):
         np.testing.assert_array_equal(got.view(float), want.view(float))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("narrow", [False, True])
+def test_lowpass_hermitian_term_list_same_bits_as_row_loops(rng, dtype, narrow):
+    """2-D low-passes on short periodised rows go through the list of terms;
+    it adds the same terms in the same order as the row loops."""
+    M, N, k = 24, 40, 2
+    x = rng.standard_normal((3, 2, M, N)).astype(dtype)
+    Xh = NumpyBackend().rfft(x, 2)
+    phi = _symmetric(rng, (M, N), dtype)
+    if narrow:  # negligible outside a small box: only the segments are listed
+        fy, fx = np.meshgrid(np.fft.fftfreq(N) * N, np.fft.fftfreq(M) * M)
+        phi = np.where((np.abs(fx) <= 2) & (np.abs(fy) <= 3), phi, 0).astype(dtype)
+    phi.flags.writeable = False
+    got = NumbaBackend(n_jobs=1).lowpass_hermitian(Xh, phi, k, 2, N)
+    F2, seg, density, _ = nbm._doubled(phi, np.dtype(dtype), 2)
+    sparse = density < nbm._SPARSE_LOWPASS_BELOW
+    assert sparse == narrow and (N // k) // 2 + 1 <= nbm._LOWPASS_TERMS_ROW
+    U = np.ascontiguousarray(Xh).reshape(6, -1)
+    rows = np.empty((6, got[0, 0].size), dtype=U.dtype)
+    K.lowpass_fold_hermitian(
+        _iv(U), M, N, F2.reshape(-1), seg.reshape(M, 4), sparse, k, k, dtype(0.25), _iv(rows)
+    )
+    np.testing.assert_array_equal(got.reshape(6, -1), rows)
+    want = NumpyBackend().lowpass_hermitian(Xh, phi, k, 2, N)
+    assert relative_error(got, want) <= TOL[dtype]
+
+
 def test_modulus_py_func(rng):
     z = _complex(rng, (3, 7), np.float64)
     z[0, 0] = 1e-200 + 1e-200j  # squares underflow: hypot path
