@@ -464,38 +464,56 @@ def lowpass_fold_terms(U, ptr, src, w, planes, scale, scaled, out):
     over the outputs, one gathering the inputs, one multiplying and adding
     (vectorised): 1.5-2x faster than loops over the periodised rows, which
     are a few values long on the coarse grids. Otherwise (a narrow filter)
-    each output's sum is one register over its listed terms, and only the
-    non-negligible terms are read (2.5-3.5x faster than scanning the rows
-    for their segments). Both add each output's terms in the plan's order,
+    each output's sum is one register over its listed terms, four inputs at
+    a time, and only the non-negligible terms are read (5-7x faster than
+    scanning the rows for their segments). Both add each output's terms in the plan's order,
     whatever the batch split.
     """
     n = out.shape[1]
+    B = U.shape[0]
     zero = scale - scale
-    for b in prange(U.shape[0]):
+    if not planes:
+        # four inputs at a time: four independent sums hide the latency of
+        # the additions (2x faster than one); the last group repeats its last
+        # input, rewriting the same values
+        for b4 in prange((B + 3) // 4):
+            b0 = 4 * b4
+            b1, b2, b3 = min(b0 + 1, B - 1), min(b0 + 2, B - 1), min(b0 + 3, B - 1)
+            u0, u1, u2, u3 = U[b0], U[b1], U[b2], U[b3]
+            for i in range(n):
+                a0 = a1 = a2 = a3 = zero
+                for t in range(ptr[i], ptr[i + 1]):
+                    s = src[t]
+                    wt = w[t]
+                    a0 += u0[s] * wt
+                    a1 += u1[s] * wt
+                    a2 += u2[s] * wt
+                    a3 += u3[s] * wt
+                if scaled:
+                    a0, a1, a2, a3 = a0 * scale, a1 * scale, a2 * scale, a3 * scale
+                out[b0, i] = a0
+                out[b1, i] = a1
+                out[b2, i] = a2
+                out[b3, i] = a3
+        return
+    for b in prange(B):
         u = U[b]
         o = out[b]
-        if planes:
-            g = np.empty(n, dtype=out.dtype)  # per input: the loop is parallel
-            for i in range(n):
-                o[i] = zero
-            for r in range(planes):
-                s = src[r * n : (r + 1) * n]
-                ws = w[r * n : (r + 1) * n]
-                # the gather alone (LLVM leaves gathers scalar here), then a
-                # vectorised product: 1.1-1.2x faster than one loop
-                for i in range(n):
-                    g[i] = u[s[i]]
-                for i in range(n):
-                    o[i] += g[i] * ws[i]
-            if scaled:
-                for i in range(n):
-                    o[i] *= scale
-            continue
+        g = np.empty(n, dtype=out.dtype)  # per input: the loop is parallel
         for i in range(n):
-            acc = zero
-            for t in range(ptr[i], ptr[i + 1]):
-                acc += u[src[t]] * w[t]
-            o[i] = acc * scale if scaled else acc
+            o[i] = zero
+        for r in range(planes):
+            s = src[r * n : (r + 1) * n]
+            ws = w[r * n : (r + 1) * n]
+            # the gather alone (LLVM leaves gathers scalar here), then a
+            # vectorised product: 1.1-1.2x faster than one loop
+            for i in range(n):
+                g[i] = u[s[i]]
+            for i in range(n):
+                o[i] += g[i] * ws[i]
+        if scaled:
+            for i in range(n):
+                o[i] *= scale
 
 
 @njit(fastmath=False, cache=True, error_model="numpy")
