@@ -28,9 +28,9 @@ The fusions, and what they replace in :class:`~skscat.backends.numpy_backend.Num
   laid out by quadrants).
 - :func:`lowpass_fold_hermitian` -- product with a real, symmetric low-pass
   and periodisation, half spectrum in, half spectrum out (for ``irfft``);
-  on 2-D grids, whose periodised rows are a few values long, the same as a
-  list of terms per output value: :func:`lowpass_fold_terms` (terms from
-  :func:`lowpass_fold_plan`).
+  for narrow low-passes, and on 2-D grids whose periodised rows are a few
+  values long, the same as a list of terms per output value:
+  :func:`lowpass_fold_terms` (terms from :func:`lowpass_fold_plan`).
 - :func:`modulus` -- complex to real modulus.
 - :func:`phase_double` -- the phase harmonic ``[z]^2 = z^2 / |z|`` given
   ``|z|`` (phase harmonics' repeated phase doubling), in one pass.
