@@ -31,7 +31,10 @@ The fusions, and what they replace in :class:`~skscat.backends.numpy_backend.Num
   :func:`filter_fold_quad` (dense filters periodised by 2 on small grids,
   laid out by quadrants).
 - :func:`lowpass_fold_hermitian` -- product with a real, symmetric low-pass
-  and periodisation, half spectrum in, half spectrum out (for ``irfft``).
+  and periodisation, half spectrum in, half spectrum out (for ``irfft``);
+  for narrow low-passes, and on 2-D grids whose periodised rows are a few
+  values long, the same as a list of terms per output value:
+  :func:`lowpass_fold_terms` (terms from :func:`lowpass_fold_plan`).
 - :func:`modulus` -- complex to real modulus.
 - :func:`phase_double` -- the phase harmonic ``[z]^2 = z^2 / |z|`` given
   ``|z|`` (phase harmonics' repeated phase doubling), in one pass.
@@ -389,6 +392,155 @@ def lowpass_fold_hermitian(U, M, N, F2, seg, sparse, kx, ky, scale, out):
                 o[i] *= scale
 
 
+def lowpass_fold_plan(F2, seg, sparse, M, N, kx, ky):
+    """The product with a real symmetric filter and periodisation, on half spectra, as terms.
+
+    Half spectrum in, half spectrum out (for ``irfft``), the product with a
+    real filter ``F`` with ``F[x, y] == F[-x, -y]`` (so the product is again
+    the spectrum of a real signal) then the periodisation (sub-sampling by
+    ``kx, ky`` in space) is a fixed sparse linear map on interleaved values:
+    output value ``i`` is the sum over its terms ``t`` of ``U[src[t]] *
+    w[t]``, in :func:`lowpass_fold_terms`. Columns above ``N // 2`` are read
+    through Hermitian symmetry, ``X[x, y] = conj(X[-x, N - y])``: the
+    imaginary part's weight is negated (``a - u w`` is ``a + u (-w)``
+    exactly). Each output's terms are added in one fixed order: input rows
+    ``x`` ascending, then the row's segments, then the periodised copies
+    ``c`` (columns ``c * (N // ky) + q``) ascending.
+
+    Parameters
+    ----------
+    F2 : float array (M * 2 * N)
+        Doubled real filter (:func:`double_filters`).
+    seg : int array (M, 4)
+        Column ranges of each row outside which the filter is negligible
+        (:func:`filter_segments`).
+    sparse : bool
+        List only the terms in the segments (a narrow low-pass) instead of
+        every column.
+    M, N, kx, ky : int
+        Size of the full spectra and sub-sampling factors.
+
+    Returns
+    -------
+    ptr : int64 array (n + 1,)
+        ``n = (M // kx) * 2 * ((N // ky) // 2 + 1)`` output values; the
+        terms of value ``i`` are ``ptr[i] .. ptr[i + 1] - 1``.
+    src : int32 array
+        Indices into one interleaved half spectrum.
+    w : array of ``F2``'s dtype
+    planes : int
+        When every output value has the same number of terms (no segments),
+        that number, and ``src`` and ``w`` are laid out term by term (the
+        ``r``-th terms of all outputs at ``r * n .. (r + 1) * n - 1``);
+        else 0.
+    """
+    Nh, Mk, Nk = N // 2 + 1, M // kx, N // ky
+    Nkh = Nk // 2 + 1
+    n = Mk * 2 * Nkh
+    F = np.asarray(F2).reshape(M, 2 * N)[:, 0::2]
+    if sparse:
+        ranges = [(seg[:, 0], seg[:, 1]), (seg[:, 2], seg[:, 3])]
+    else:
+        ranges = [(np.zeros(M, np.int64), np.full(M, N, np.int64))]
+    y = np.arange(N)
+    xs, ys, keys = [], [], []
+    for g, (lo, hi) in enumerate(ranges):
+        x_g, y_g = np.nonzero((y >= lo[:, None]) & (y < hi[:, None]) & (y % Nk < Nkh))
+        xs.append(x_g)
+        ys.append(y_g)
+        keys.append(((x_g * 2 + g) * ky + y_g // Nk) * N + y_g)  # the order of the sums
+    x, y, key = (np.concatenate(a).astype(np.int64) for a in (xs, ys, keys))
+    stored = y < Nh
+    src = np.where(stored, x * 2 * Nh + 2 * y, ((M - x) % M) * 2 * Nh + 2 * (N - y))
+    dst = 2 * ((x % Mk) * Nkh + y % Nk)
+    w = F[x, y]
+    src = np.stack([src, src + 1], axis=1).reshape(-1)
+    dst = np.stack([dst, dst + 1], axis=1).reshape(-1)
+    w = np.stack([w, np.where(stored, w, -w)], axis=1).reshape(-1)
+    order = np.lexsort((np.repeat(key, 2), dst))
+    counts = np.bincount(dst, minlength=n)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    src, w = src[order].astype(np.int32), w[order]
+    planes = 0 if sparse or counts.min() != counts.max() else int(counts[0])
+    if planes:
+        src, w = (a.reshape(n, planes).T.reshape(-1) for a in (src, w))
+    return ptr, np.ascontiguousarray(src), np.ascontiguousarray(w), planes
+
+
+@njit(**_JIT)
+def lowpass_fold_terms(U, ptr, src, w, planes, scale, scaled, out):
+    """``out[b, i] = sum(U[b, src[t]] * w[t])`` over the terms of output ``i``, times ``scale``.
+
+    Parameters
+    ----------
+    U : float array (B, M * 2 * (N // 2 + 1))
+        Interleaved half spectra of real signals.
+    ptr, src, w, planes :
+        The terms (:func:`lowpass_fold_plan`).
+    scale : float
+        Applied when ``scaled`` (the ``1 / (kx ky)`` of the periodisation).
+    out : float array (B, n)
+        Interleaved half spectra of the periodised products.
+
+    Notes
+    -----
+    Laid out term by term (``planes``: a dense filter) the inner loops run
+    over the outputs, one gathering the inputs, one multiplying and adding
+    (vectorised): 1.5-2x faster than loops over the periodised rows, which
+    are a few values long on the coarse grids. Otherwise (a narrow filter)
+    each output's sum is one register over its listed terms, four inputs at
+    a time, and only the non-negligible terms are read (5-7x faster than
+    scanning the rows for their segments). Both add each output's terms in the plan's order,
+    whatever the batch split.
+    """
+    n = out.shape[1]
+    B = U.shape[0]
+    zero = scale - scale
+    if not planes:
+        # four inputs at a time: four independent sums hide the latency of
+        # the additions (2x faster than one); the last group repeats its last
+        # input, rewriting the same values
+        for b4 in prange((B + 3) // 4):
+            b0 = 4 * b4
+            b1, b2, b3 = min(b0 + 1, B - 1), min(b0 + 2, B - 1), min(b0 + 3, B - 1)
+            u0, u1, u2, u3 = U[b0], U[b1], U[b2], U[b3]
+            for i in range(n):
+                a0 = a1 = a2 = a3 = zero
+                for t in range(ptr[i], ptr[i + 1]):
+                    s = src[t]
+                    wt = w[t]
+                    a0 += u0[s] * wt
+                    a1 += u1[s] * wt
+                    a2 += u2[s] * wt
+                    a3 += u3[s] * wt
+                if scaled:
+                    a0, a1, a2, a3 = a0 * scale, a1 * scale, a2 * scale, a3 * scale
+                out[b0, i] = a0
+                out[b1, i] = a1
+                out[b2, i] = a2
+                out[b3, i] = a3
+        return
+    for b in prange(B):
+        u = U[b]
+        o = out[b]
+        g = np.empty(n, dtype=out.dtype)  # per input: the loop is parallel
+        for i in range(n):
+            o[i] = zero
+        for r in range(planes):
+            s = src[r * n : (r + 1) * n]
+            ws = w[r * n : (r + 1) * n]
+            # the gather alone (LLVM leaves gathers scalar here), then a
+            # vectorised product: 1.1-1.2x faster than one loop
+            for i in range(n):
+                g[i] = u[s[i]]
+            for i in range(n):
+                o[i] += g[i] * ws[i]
+        if scaled:
+            for i in range(n):
+                o[i] *= scale
+
+
 @njit(fastmath=False, cache=True, error_model="numpy")
 def _inexact(re, im, lo, hi):
     """Whether ``sqrt(re**2 + im**2)`` may differ from ``hypot(re, im)`` by more
@@ -403,11 +555,11 @@ def _inexact(re, im, lo, hi):
 def _modulus_into(z, lo, hi, u):
     """``u = |z|`` for one interleaved complex vector ``z`` (see :func:`modulus`)."""
     S = u.size
-    bad = 0
+    bad = False  # a boolean OR reduction: half the cost of counting (float32, in cache)
     for i in range(S):
         s = z[2 * i] * z[2 * i] + z[2 * i + 1] * z[2 * i + 1]
         u[i] = math.sqrt(s)
-        bad += (s < lo) | (s > hi)
+        bad |= (s < lo) | (s > hi)
     if bad:
         for i in range(S):
             if _inexact(z[2 * i], z[2 * i + 1], lo, hi):
@@ -463,11 +615,15 @@ def lowpass_spatial(Z, complex_input, M, N, signals, rows, colsT, KT, lo, hi, gr
     -----
     The products are BLAS GEMMs (``np.dot``, SciPy's BLAS under numba) on
     ``group`` maps at a time, whose moduli (or a copy) are written into a
-    buffer ``U`` that stays in cache. Either ``U`` holds row ``x`` of map
-    ``c`` at row ``x * group + c``, so that ``T = U @ colsT`` read as
-    ``(M, group * wp)`` holds ``u_c @ colsT`` at columns ``c * wp + q``, and
-    ``rows @ T`` is the second GEMM (no transposes); or (small maps) ``U``
-    holds map ``c`` flat in row ``c`` and ``U @ KT`` is the only GEMM. A
+    buffer ``U`` that stays in cache. Either ``U``, read as ``(M, group *
+    N)``, holds row ``x`` of map ``c`` at columns ``c * N + y`` of its row
+    ``x``, so that ``R = rows @ U`` holds ``rows @ u_c`` side by side, and
+    ``R`` read as ``(hp * group, N)`` times ``colsT`` is the second GEMM,
+    with map ``c``'s output row ``p`` at row ``p * group + c`` (no
+    transposes; the first GEMM is the long one, 1.3-2x faster than
+    ``colsT`` first), except for groups of one map, which take ``rows @ (U
+    @ colsT)``; or (small maps) ``U`` holds map ``c`` flat in row ``c`` and
+    ``U @ KT`` is the only GEMM. A
     BLAS library's summation order may depend on a row's position in the
     product and on the product's size (kernels for edges and small sizes),
     never on the other rows' values: every product here has the same size (a
@@ -485,40 +641,58 @@ def lowpass_spatial(Z, complex_input, M, N, signals, rows, colsT, KT, lo, hi, gr
     rows_u = max(group, 2) if kron else max(group * M, 2)
     Uf = np.zeros(rows_u * (S if kron else N), dtype=dt)
     U = Uf.reshape(rows_u, Uf.size // rows_u)
-    T = np.empty((rows_u, KT.shape[1] if kron else wp), dtype=dt)
-    T2 = T if kron else T[: group * M].reshape(M, group * wp)  # (x, (c, q))
-    O = np.empty((hp, group * wp), dtype=dt)
+    one = kron or signals  # one product
+    # a single map (large maps) takes colsT first: 1.1-1.2x faster at 288 x 288
+    cols_first = not one and group == 1
+    T = np.empty((rows_u if one or cols_first else hp * group, KT.shape[1] if kron else wp), dt)
+    O = np.empty((hp if cols_first else 0, wp), dtype=dt)
+    Uv = Uf[: 0 if one else group * S].reshape(M, 0 if one else group * N)  # (x, (c, y))
+    R = np.empty(0 if one else hp * group * N, dtype=dt)
+    R2 = R.reshape(hp, R.size // hp)  # rows @ Uv: (p, (c, y))
+    R1 = R.reshape(R.size // N, N)  # the same as ((p, c), y)
+    V = np.empty(0 if kron or group == 1 else S, dtype=dt)
     for b0 in range(0, B, group):
         nc = min(group, B - b0)
         for c in range(nc):
             z = Z[b0 + c]
-            if kron:  # the map is one row of U: one long, vectorised pass
+            if kron or group == 1:  # the map is flat in U: one long, vectorised pass
                 if complex_input:
                     _modulus_into(z, lo, hi, Uf[c * S : (c + 1) * S])
                 else:
                     Uf[c * S : (c + 1) * S] = z
                 continue
+            if complex_input:  # the whole map at once, then its rows into place
+                _modulus_into(z, lo, hi, V)
+            src = V if complex_input else z
             for x in range(M):
                 d = Uf[(x * group + c) * N : (x * group + c + 1) * N]
-                if complex_input:
-                    _modulus_into(z[2 * x * N : 2 * (x + 1) * N], lo, hi, d)
-                else:
-                    d[:] = z[x * N : (x + 1) * N]
-        np.dot(U, KT if kron else colsT, T)
-        if kron or signals:
+                s = src[x * N : (x + 1) * N]
+                for y in range(N):
+                    d[y] = s[y]
+        if one:
+            np.dot(U, KT if kron else colsT, T)
             for c in range(nc):
                 o = out[b0 + c]
                 t = T[c]
                 for i in range(o.size):
                     o[i] = t[i]
             continue
-        np.dot(rows, T2, O)
+        if cols_first:
+            np.dot(U, colsT, T)
+            np.dot(rows, T[:M], O)
+            o = out[b0]
+            for p in range(h):
+                for q in range(w):
+                    o[p * w + q] = O[p, q]
+            continue
+        np.dot(rows, Uv, R2)
+        np.dot(R1, colsT, T)
         for p in range(h):
-            op = O[p]
             for c in range(nc):
                 o = out[b0 + c]
+                t = T[p * group + c]
                 for q in range(w):
-                    o[p * w + q] = op[c * wp + q]
+                    o[p * w + q] = t[q]
 
 
 @njit(**_JIT)
@@ -622,6 +796,7 @@ def cross_lag_sums(F1, F2, rows, cols, E, out):
 KERNELS = (
     filter_fold,
     lowpass_fold_hermitian,
+    lowpass_fold_terms,
     modulus,
     lowpass_spatial,
     phase_double,

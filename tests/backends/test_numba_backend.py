@@ -167,12 +167,15 @@ def test_lowpass_spatial_matches_matrix_products(rng, dtype, ndim, lead, space, 
 )
 @pytest.mark.parametrize("modulus", [True, False])
 @pytest.mark.parametrize("kron", [True, False])
+@pytest.mark.parametrize("single", [False, True])
 def test_lowpass_spatial_independent_of_batch_split(
-    rng, monkeypatch, dtype, ndim, space, h, w, modulus, kron
+    rng, monkeypatch, dtype, ndim, space, h, w, modulus, kron, single
 ):
     """Each map's low-pass is bit-identical however the samples (first axis) are
     split into calls and threads, down to one sample per call."""
-    monkeypatch.setattr(nbm, "_SPATIAL_GROUP_BYTES", 3 * int(np.prod(space)) * 8)  # groups < 6
+    # groups < 6 maps, or (single) of one map: the products' other order
+    group_bytes = 1 if single else 3 * int(np.prod(space)) * 8
+    monkeypatch.setattr(nbm, "_SPATIAL_GROUP_BYTES", group_bytes)
     monkeypatch.setattr(nbm, "_KRON_FACTOR", 1e9 if kron else 0.0)
     lead = (7, 6)
     if modulus:
@@ -531,6 +534,61 @@ def test_lowpass_fold_hermitian_py_func(rng, M, N, kx, ky):
             _iv(U), M, N, F2, seg, sparse, kx, ky, 1.0 / (kx * ky), out.view(float)
         )
         np.testing.assert_allclose(out.reshape(want.shape), want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("M, N, kx, ky", [(4, 6, 2, 2), (8, 8, 4, 4), (1, 8, 1, 2), (3, 5, 1, 1)])
+def test_lowpass_fold_terms_py_func(rng, M, N, kx, ky):
+    B = 2
+    x = rng.standard_normal((B, M, N))
+    U = np.fft.rfftn(x, axes=(1, 2))
+    phi = _symmetric(rng, (M, N), np.float64)
+    Mk, Nk = M // kx, N // ky
+    phi[:, 1:2] = 0.0  # negligible columns (kept symmetric: column N - 1 too)
+    phi[:, N - 1 :] = 0.0 if N > 2 else phi[:, N - 1 :]
+    F2 = K.double_filters(phi).reshape(-1)
+    seg = K.filter_segments(phi[None], 1e-12)[0]
+    scale = 1.0 / (kx * ky)
+    for sparse in (False, True):
+        ptr, src, w, planes = K.lowpass_fold_plan(F2, seg, sparse, M, N, kx, ky)
+        # dense: every output sums one term per row and periodised copy, laid out by term
+        assert planes == (0 if sparse else kx * ky)
+        if sparse:  # the negligible columns are not listed
+            assert ptr[-1] < 2 * M * ky * (Nk // 2 + 1)
+        want = np.empty((B, Mk * (Nk // 2 + 1)), dtype=complex)
+        K.lowpass_fold_hermitian.py_func(
+            _iv(U), M, N, F2, seg, sparse, kx, ky, scale, want.view(float)
+        )
+        got = np.empty_like(want)
+        K.lowpass_fold_terms.py_func(_iv(U), ptr, src, w, planes, scale, kx * ky > 1, _iv(got))
+        # the same terms added in the same order: the same bits
+        np.testing.assert_array_equal(got.view(float), want.view(float))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("narrow", [False, True])
+def test_lowpass_hermitian_term_list_same_bits_as_row_loops(rng, dtype, narrow):
+    """2-D low-passes on short periodised rows go through the list of terms;
+    it adds the same terms in the same order as the row loops."""
+    M, N, k = 24, 40, 2
+    x = rng.standard_normal((3, 2, M, N)).astype(dtype)
+    Xh = NumpyBackend().rfft(x, 2)
+    phi = _symmetric(rng, (M, N), dtype)
+    if narrow:  # negligible outside a small box: only the segments are listed
+        fy, fx = np.meshgrid(np.fft.fftfreq(N) * N, np.fft.fftfreq(M) * M)
+        phi = np.where((np.abs(fx) <= 2) & (np.abs(fy) <= 3), phi, 0).astype(dtype)
+    phi.flags.writeable = False
+    got = NumbaBackend(n_jobs=1).lowpass_hermitian(Xh, phi, k, 2, N)
+    F2, seg, density, _ = nbm._doubled(phi, np.dtype(dtype), 2)
+    sparse = density < nbm._SPARSE_LOWPASS_BELOW
+    assert sparse == narrow and (N // k) // 2 + 1 <= nbm._LOWPASS_TERMS_ROW
+    U = np.ascontiguousarray(Xh).reshape(6, -1)
+    rows = np.empty((6, got[0, 0].size), dtype=U.dtype)
+    K.lowpass_fold_hermitian(
+        _iv(U), M, N, F2.reshape(-1), seg.reshape(M, 4), sparse, k, k, dtype(0.25), _iv(rows)
+    )
+    np.testing.assert_array_equal(got.reshape(6, -1), rows)
+    want = NumpyBackend().lowpass_hermitian(Xh, phi, k, 2, N)
+    assert relative_error(got, want) <= TOL[dtype]
 
 
 def test_modulus_py_func(rng):
