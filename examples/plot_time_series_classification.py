@@ -116,4 +116,5 @@ for subset, score in sorted(clf.cv_scores_.items(), key=lambda item: -item[1]):
 print(f"penalty alpha = {clf.alpha_:.3g}")
 for name, family, transformer in clf.features_.blocks_:
     inner = getattr(transformer, "scattering_", transformer)
-    print(f"  {name:<4s} {family:<9s} {type(inner).__name__}(J={inner.J}, Q={inner.Q})")
+    scales = f"J={inner.J}, Q={inner.Q}" if hasattr(inner, "J") else ""  # "level" has none
+    print(f"  {name:<4s} {family:<9s} {type(inner).__name__}({scales})")

@@ -12,9 +12,9 @@ BATCHED_PARAMETERS = """\
         the same numbers to floating-point tolerance.
     batch_size : int or "auto", default="auto"
         Rows transformed at a time; ``"auto"`` keeps a batch's working memory
-        at most 256 MiB, and on the CPU about 64 MiB per thread (intermediates
-        that stay in the caches). Memory is bounded by it whatever
-        ``n_samples`` is.
+        at most 256 MiB, and on the CPU about 32 MiB per thread (intermediates
+        that stay in the caches) but at least a row a thread, counted in the
+        data's precision. Memory is bounded by it whatever ``n_samples`` is.
     n_jobs : int or None, default=None
         Threads for FFTs and kernels. ``None``: the physical cores this
         process may use, fewer under ``threadpoolctl`` limits or
