@@ -487,11 +487,11 @@ def lowpass_fold_terms(U, ptr, src, w, planes, scale, scaled, out):
     -----
     Laid out term by term (``planes``: a dense filter) the inner loops run
     over the outputs, one gathering the inputs, one multiplying and adding
-    (vectorised): 1.5-2x faster than loops over the periodised rows, which
-    are a few values long on the coarse grids. Otherwise (a narrow filter)
+    (vectorised), where loops over the periodised rows would run a few
+    values at a time on the coarse grids. Otherwise (a narrow filter)
     each output's sum is one register over its listed terms, four inputs at
-    a time, and only the non-negligible terms are read (5-7x faster than
-    scanning the rows for their segments). Both add each output's terms in the plan's order,
+    a time, and only the non-negligible terms are read (no scan of the rows
+    for their segments). Both add each output's terms in the plan's order,
     whatever the batch split.
     """
     n = out.shape[1]
@@ -620,8 +620,8 @@ def lowpass_spatial(Z, complex_input, M, N, signals, rows, colsT, KT, lo, hi, gr
     ``x``, so that ``R = rows @ U`` holds ``rows @ u_c`` side by side, and
     ``R`` read as ``(hp * group, N)`` times ``colsT`` is the second GEMM,
     with map ``c``'s output row ``p`` at row ``p * group + c`` (no
-    transposes; the first GEMM is the long one, 1.3-2x faster than
-    ``colsT`` first), except for groups of one map, which take ``rows @ (U
+    transposes; the first GEMM is the long one, faster than ``colsT``
+    first), except for groups of one map, which take ``rows @ (U
     @ colsT)``; or (small maps) ``U`` holds map ``c`` flat in row ``c`` and
     ``U @ KT`` is the only GEMM. A
     BLAS library's summation order may depend on a row's position in the

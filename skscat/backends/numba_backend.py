@@ -683,9 +683,8 @@ class NumbaBackend(NumpyBackend):
         Narrow low-passes, and 2-D ones on short periodised rows (the
         cascades' coarse grids): as a list of terms per output value
         (:func:`~skscat.backends._numba_kernels.lowpass_fold_terms`, terms
-        built once per low-pass and grid; 1.3-2.4x faster than the row loops
-        on dense 2-D low-passes, 1.1-9x on narrow ones, 1-D included).
-        Otherwise (dense, long rows) the row loops
+        built once per low-pass and grid: short rows do not vectorise, and
+        narrow low-passes visit only their terms). Otherwise (dense, long rows) the row loops
         (:func:`~skscat.backends._numba_kernels.lowpass_fold_hermitian`,
         vectorised along the rows). The same bits either way.
         """
