@@ -88,6 +88,10 @@ class BatchedTransformer(TransformerMixin, BaseEstimator):
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
     }
+    # True where the algorithm computes in blocks of bounded size whatever the
+    # batch (Scattering1D's chunks of filters): more rows a thread then only
+    # amortise per-call costs, and auto batches are bounded by memory alone.
+    _bounded_blocks: bool = False
 
     # -- scikit-learn protocol -------------------------------------------
     def __sklearn_tags__(self):
@@ -294,7 +298,9 @@ class BatchedTransformer(TransformerMixin, BaseEstimator):
         if on_device:
             n_threads = 1
         elif self.batch_size == "auto" and backend.name in _HOST_BACKENDS:
-            batch = min(batch, n_threads * max(_THREAD_CHUNK_ROWS, _THREAD_CHUNK_BYTES // per))
+            if not self._bounded_blocks:
+                rows = max(_THREAD_CHUNK_ROWS, _THREAD_CHUNK_BYTES // per)
+                batch = min(batch, n_threads * rows)
             # Rows larger than the batch budget still get one a thread, memory
             # permitting: one row on all threads splits every FFT and kernel
             # call, which scales far worse than a row a thread.
@@ -302,6 +308,7 @@ class BatchedTransformer(TransformerMixin, BaseEstimator):
             available = available_memory_bytes()
             if batch < rows and (available is None or rows * per <= available):
                 batch = rows
+            batch = math.ceil(n_samples / math.ceil(n_samples / batch))  # even batches
         # one single-threaded backend per sub-batch slot (made on this thread)
         row_backends = []
 

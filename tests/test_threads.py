@@ -234,6 +234,7 @@ def test_auto_batches_hold_a_cache_sized_chunk_per_thread(monkeypatch):
 
     expected = Scattering1D(J=2, Q=1, n_jobs=1, batch_size=23).fit(X).transform(X)
     est = Scattering1D(J=2, Q=1, n_jobs=2).fit(X)
+    monkeypatch.setattr(Scattering1D, "_bounded_blocks", False)
     monkeypatch.setattr(base, "_THREAD_CHUNK_BYTES", 4 * est._bytes_per_sample())
     monkeypatch.setattr(base, "_THREAD_CHUNK_ROWS", 2)
     monkeypatch.setattr(Scattering1D, "_transform_batch", recording)
@@ -301,3 +302,19 @@ def test_rows_larger_than_the_batch_budget_still_get_one_a_thread(monkeypatch):
     calls.clear()
     np.testing.assert_array_equal(est.transform(X), expected)
     assert calls == [1] * 5
+
+
+def test_bounded_blocks_take_even_batches_bounded_by_memory_alone(monkeypatch):
+    import skscat._base as base
+    from skscat import Scattering1D
+
+    assert Scattering1D._bounded_blocks  # its cascade runs in chunks of filters
+    X = np.random.default_rng(0).standard_normal((23, 64))
+    expected = Scattering1D(J=2, Q=1, n_jobs=1, batch_size=23).fit(X).transform(X)
+    est = Scattering1D(J=2, Q=1, n_jobs=2).fit(X)
+    monkeypatch.setattr(base, "_THREAD_CHUNK_BYTES", 1)  # not applied
+    monkeypatch.setattr(base, "_BATCH_MEMORY_BYTES", 10 * est._bytes_per_sample())
+    seen = _recorded_batches(monkeypatch, Scattering1D)
+    np.testing.assert_array_equal(est.transform(X), expected)
+    # at most 10 rows a batch: 23 = 8 + 8 + 7 (not 10 + 10 + 3), each split in two
+    assert sorted(seen) == [3, 4, 4, 4, 4, 4]

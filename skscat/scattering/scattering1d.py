@@ -165,6 +165,8 @@ class Scattering1D(HarmonicTransformer):
     0.3661
     """
 
+    _bounded_blocks = True  # the cascade runs groups in chunks of filters
+
     _parameter_constraints: dict = {
         **HarmonicTransformer._parameter_constraints,
         "J": [Interval(Integral, 1, None, closed="left")],
