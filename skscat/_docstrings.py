@@ -13,8 +13,10 @@ BATCHED_PARAMETERS = """\
     batch_size : int or "auto", default="auto"
         Rows transformed at a time; ``"auto"`` keeps a batch's working memory
         at most 256 MiB, and on the CPU about 32 MiB per thread (intermediates
-        that stay in the caches) but at least a row a thread, counted in the
-        data's precision. Memory is bounded by it whatever ``n_samples`` is.
+        that stay in the caches; not for Scattering1D, whose cascade works in
+        bounded blocks) but at least a row a thread, counted in the data's
+        precision, in batches of even size. Memory is bounded by it whatever
+        ``n_samples`` is.
     n_jobs : int or None, default=None
         Threads for FFTs and kernels. ``None``: the physical cores this
         process may use, fewer under ``threadpoolctl`` limits or
