@@ -515,18 +515,24 @@ def test_filter_segments_cover_wrapped_support():
     assert tuple(seg[0, 1]) == (3, 6, 0, 0)
 
 
-@pytest.mark.parametrize("M, N, kx, ky", [(4, 6, 2, 2), (8, 8, 4, 4), (1, 8, 1, 2), (3, 5, 1, 1)])
-def test_lowpass_fold_hermitian_py_func(rng, M, N, kx, ky):
-    B = 2
+def _lowpass_case(rng, B, M, N):
+    """Signals, their half spectra, and a symmetric low-pass with negligible columns."""
     x = rng.standard_normal((B, M, N))
     U = np.fft.rfftn(x, axes=(1, 2))
     phi = _symmetric(rng, (M, N), np.float64)
-    Mk, Nk = M // kx, N // ky
-    out = np.empty((B, Mk * (Nk // 2 + 1)), dtype=complex)
     phi[:, 1:2] = 0.0  # negligible columns (kept symmetric: column N - 1 too)
     phi[:, N - 1 :] = 0.0 if N > 2 else phi[:, N - 1 :]
     F2 = K.double_filters(phi).reshape(-1)
     seg = K.filter_segments(phi[None], 1e-12)[0]
+    return x, U, phi, F2, seg
+
+
+@pytest.mark.parametrize("M, N, kx, ky", [(4, 6, 2, 2), (8, 8, 4, 4), (1, 8, 1, 2), (3, 5, 1, 1)])
+def test_lowpass_fold_hermitian_py_func(rng, M, N, kx, ky):
+    B = 2
+    x, U, phi, F2, seg = _lowpass_case(rng, B, M, N)
+    Mk, Nk = M // kx, N // ky
+    out = np.empty((B, Mk * (Nk // 2 + 1)), dtype=complex)
     prod = np.fft.fftn(x, axes=(1, 2)) * phi
     want = prod.reshape(B, kx, Mk, ky, Nk).mean(axis=(1, 3))[..., : Nk // 2 + 1]
     for sparse in (False, True):
@@ -539,14 +545,8 @@ def test_lowpass_fold_hermitian_py_func(rng, M, N, kx, ky):
 @pytest.mark.parametrize("M, N, kx, ky", [(4, 6, 2, 2), (8, 8, 4, 4), (1, 8, 1, 2), (3, 5, 1, 1)])
 def test_lowpass_fold_terms_py_func(rng, M, N, kx, ky):
     B = 2
-    x = rng.standard_normal((B, M, N))
-    U = np.fft.rfftn(x, axes=(1, 2))
-    phi = _symmetric(rng, (M, N), np.float64)
+    x, U, phi, F2, seg = _lowpass_case(rng, B, M, N)
     Mk, Nk = M // kx, N // ky
-    phi[:, 1:2] = 0.0  # negligible columns (kept symmetric: column N - 1 too)
-    phi[:, N - 1 :] = 0.0 if N > 2 else phi[:, N - 1 :]
-    F2 = K.double_filters(phi).reshape(-1)
-    seg = K.filter_segments(phi[None], 1e-12)[0]
     scale = 1.0 / (kx * ky)
     for sparse in (False, True):
         ptr, src, w, planes = K.lowpass_fold_plan(F2, seg, sparse, M, N, kx, ky)
